@@ -1,0 +1,68 @@
+import { and, desc, eq, ilike, isNull, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../platform/db/client.js';
+import { agents, agentVersions } from '../../platform/db/schema/index.js';
+import { AgentUnavailableError, NotFoundError } from '../../platform/errors.js';
+import { isUuid } from '../../platform/ids.js';
+
+export type AgentRow = typeof agents.$inferSelect;
+export type AgentVersionRow = typeof agentVersions.$inferSelect;
+
+export async function getAgentOrThrow(db: DbOrTx, workspaceId: string, agentId: string): Promise<AgentRow> {
+  if (!isUuid(agentId)) throw new NotFoundError('agent', agentId);
+  const [row] = await db
+    .select()
+    .from(agents)
+    .where(and(eq(agents.id, agentId), eq(agents.workspaceId, workspaceId), isNull(agents.deletedAt)));
+  if (!row) throw new NotFoundError('agent', agentId);
+  return row;
+}
+
+/** The agent and its latest published version, or 409 agent_unavailable (README §6.3 "runnable"). */
+export async function getRunnableAgent(
+  db: DbOrTx,
+  workspaceId: string,
+  agentId: string,
+): Promise<{ agent: AgentRow; version: AgentVersionRow }> {
+  const agent = await getAgentOrThrow(db, workspaceId, agentId);
+  if (agent.status !== 'active' || agent.latestVersion === 0) {
+    throw new AgentUnavailableError(agent.id, agent.latestVersion === 0 ? 'draft' : agent.status);
+  }
+  const [version] = await db
+    .select()
+    .from(agentVersions)
+    .where(and(eq(agentVersions.agentId, agent.id), eq(agentVersions.version, agent.latestVersion)));
+  if (!version) throw new AgentUnavailableError(agent.id, agent.status);
+  return { agent, version };
+}
+
+export async function listAgentRows(
+  db: DbOrTx,
+  workspaceId: string,
+  opts: { limit: number; offset: number; search?: string; agentIds: string[] | null },
+): Promise<AgentRow[]> {
+  const conds = [eq(agents.workspaceId, workspaceId), isNull(agents.deletedAt)];
+  if (opts.search) conds.push(ilike(agents.name, `%${escapeLike(opts.search)}%`));
+  if (opts.agentIds) {
+    if (opts.agentIds.length === 0) return [];
+    conds.push(sql`${agents.id} in ${opts.agentIds}`);
+  }
+  return db
+    .select()
+    .from(agents)
+    .where(and(...conds))
+    .orderBy(desc(agents.id))
+    .limit(opts.limit + 1)
+    .offset(opts.offset);
+}
+
+export async function countAgents(db: DbOrTx, workspaceId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(agents)
+    .where(and(eq(agents.workspaceId, workspaceId), isNull(agents.deletedAt)));
+  return row?.n ?? 0;
+}
+
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

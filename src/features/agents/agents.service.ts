@@ -1,0 +1,252 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Clock } from '../../platform/clock.js';
+import type { Db, Tx } from '../../platform/db/client.js';
+import {
+  agents,
+  agentVersions,
+  type AgentInactivity,
+  type AgentRateLimits,
+  type AgentRuntime,
+} from '../../platform/db/schema/index.js';
+import { invalidField, NotFoundError } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import { toPage, type Page } from '../../platform/http/pagination.js';
+import { isKnownProvider } from '../../platform/llm/model-ref.js';
+import { getWorkspaceOrThrow } from '../workspaces/workspaces.repo.js';
+import { countAgents, getAgentOrThrow, listAgentRows, type AgentRow } from './agents.repo.js';
+
+export type OutputFormat = 'markdown' | 'plain' | 'whatsapp' | 'slack';
+export type AgentStatus = 'draft' | 'active' | 'inactive' | 'archived';
+
+/** admin.md AgentInput (wire names). `status` is a Papo extension of the management API. */
+export interface AgentInput {
+  name: string;
+  description?: string | null;
+  instructions: string;
+  model?: string;
+  temperature?: number | null;
+  max_output_tokens?: number | null;
+  greeting?: string | null;
+  history_limit?: number;
+  idle_ttl_seconds?: number;
+  session_token_ttl_seconds?: number;
+  inactivity?: Partial<AgentInactivity>;
+  output_format?: OutputFormat;
+  rate_limits?: AgentRateLimits;
+  metadata?: Record<string, unknown>;
+  status?: AgentStatus;
+}
+
+export interface Agent extends Required<Omit<AgentInput, 'inactivity'>> {
+  inactivity: AgentInactivity;
+  id: string;
+  workspace_id: string;
+  published_version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+const RUNTIME_FIELDS = ['instructions', 'model', 'temperature', 'max_output_tokens'] as const;
+
+export function toAgent(row: AgentRow): Agent {
+  return {
+    id: row.id,
+    workspace_id: row.workspaceId,
+    name: row.name,
+    description: row.description,
+    instructions: row.draft.instructions,
+    model: row.draft.model,
+    temperature: row.draft.temperature,
+    max_output_tokens: row.draft.maxOutputTokens,
+    greeting: row.greeting,
+    history_limit: row.historyLimit,
+    idle_ttl_seconds: row.idleTtlSeconds,
+    session_token_ttl_seconds: row.sessionTokenTtlSeconds,
+    inactivity: row.inactivity,
+    output_format: row.outputFormat,
+    rate_limits: row.rateLimits,
+    metadata: row.metadata,
+    status: row.status,
+    published_version: row.latestVersion,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+export interface AgentsService {
+  createAgent(workspaceId: string, input: AgentInput): Promise<Agent>;
+  listAgents(
+    workspaceId: string,
+    opts: { limit: number; offset: number; search?: string; agentIds: string[] | null },
+  ): Promise<Page<Agent>>;
+  getAgent(workspaceId: string, agentId: string): Promise<Agent>;
+  updateAgent(workspaceId: string, agentId: string, patch: Partial<AgentInput>): Promise<Agent>;
+  deleteAgent(workspaceId: string, agentId: string): Promise<void>;
+}
+
+export function createAgentsService(deps: { db: Db; clock: Clock; defaultModel: string }): AgentsService {
+  const { db, clock } = deps;
+
+  function checkModel(model: string): void {
+    if (!isKnownProvider(model)) {
+      throw invalidField('model', 'must be provider:model-id with provider demo, openai, anthropic, google or openai-compatible');
+    }
+  }
+
+  async function publish(tx: Tx, row: AgentRow, runtime: AgentRuntime, now: Date): Promise<number> {
+    const version = row.latestVersion + 1;
+    await tx.insert(agentVersions).values({
+      id: newId(),
+      agentId: row.id,
+      workspaceId: row.workspaceId,
+      version,
+      instructions: runtime.instructions,
+      model: runtime.model,
+      temperature: runtime.temperature,
+      maxOutputTokens: runtime.maxOutputTokens,
+      thinking: runtime.thinking,
+      createdAt: now,
+    });
+    return version;
+  }
+
+  return {
+    async createAgent(workspaceId, input) {
+      const workspace = await getWorkspaceOrThrow(db, workspaceId);
+      const model = input.model ?? deps.defaultModel;
+      checkModel(model);
+      const now = clock.now();
+      const runtime: AgentRuntime = {
+        instructions: input.instructions,
+        model,
+        temperature: input.temperature ?? null,
+        maxOutputTokens: input.max_output_tokens ?? null,
+        thinking: null,
+      };
+      const row = await withNameConflict(() =>
+        db.transaction(async (tx) => {
+          if (workspace.maxAgents !== null && (await countAgents(tx, workspaceId)) >= workspace.maxAgents) {
+            throw invalidField('name', `this workspace is limited to ${workspace.maxAgents} agents`);
+          }
+          const [inserted] = await tx
+            .insert(agents)
+            .values({
+              id: newId(),
+              workspaceId,
+              name: input.name,
+              description: input.description ?? null,
+              status: input.status ?? 'active',
+              greeting: input.greeting ?? null,
+              historyLimit: input.history_limit ?? 40,
+              idleTtlSeconds: input.idle_ttl_seconds ?? 86_400,
+              sessionTokenTtlSeconds: input.session_token_ttl_seconds ?? 3600,
+              inactivity: { close_on_final: true, ...input.inactivity },
+              outputFormat: input.output_format ?? 'markdown',
+              rateLimits: input.rate_limits ?? {},
+              metadata: input.metadata ?? {},
+              extras: {},
+              draft: runtime,
+              latestVersion: 0,
+              createdAt: now,
+              updatedAt: now,
+            })
+            .returning();
+          const version = await publish(tx, inserted!, runtime, now);
+          const [published] = await tx
+            .update(agents)
+            .set({ latestVersion: version })
+            .where(eq(agents.id, inserted!.id))
+            .returning();
+          return published!;
+        }),
+      );
+      return toAgent(row);
+    },
+
+    async listAgents(workspaceId, opts) {
+      await getWorkspaceOrThrow(db, workspaceId);
+      return toPage(await listAgentRows(db, workspaceId, opts), opts, toAgent);
+    },
+
+    async getAgent(workspaceId, agentId) {
+      return toAgent(await getAgentOrThrow(db, workspaceId, agentId));
+    },
+
+    async updateAgent(workspaceId, agentId, patch) {
+      if (patch.model !== undefined) checkModel(patch.model);
+      const row = await withNameConflict(() =>
+        db.transaction(async (tx) => {
+          const current = await getAgentOrThrow(tx, workspaceId, agentId);
+          const now = clock.now();
+          const runtimeChanged = RUNTIME_FIELDS.some((f) => patch[f] !== undefined);
+          const draft: AgentRuntime = {
+            ...current.draft,
+            ...(patch.instructions !== undefined && { instructions: patch.instructions }),
+            ...(patch.model !== undefined && { model: patch.model }),
+            ...(patch.temperature !== undefined && { temperature: patch.temperature }),
+            ...(patch.max_output_tokens !== undefined && { maxOutputTokens: patch.max_output_tokens }),
+          };
+          const version = runtimeChanged ? await publish(tx, current, draft, now) : current.latestVersion;
+          const [updated] = await tx
+            .update(agents)
+            .set({
+              ...(patch.name !== undefined && { name: patch.name }),
+              ...(patch.description !== undefined && { description: patch.description }),
+              ...(patch.greeting !== undefined && { greeting: patch.greeting }),
+              ...(patch.history_limit !== undefined && { historyLimit: patch.history_limit }),
+              ...(patch.idle_ttl_seconds !== undefined && { idleTtlSeconds: patch.idle_ttl_seconds }),
+              ...(patch.session_token_ttl_seconds !== undefined && {
+                sessionTokenTtlSeconds: patch.session_token_ttl_seconds,
+              }),
+              ...(patch.inactivity !== undefined && {
+                inactivity: { close_on_final: true, ...patch.inactivity },
+              }),
+              ...(patch.output_format !== undefined && { outputFormat: patch.output_format }),
+              ...(patch.rate_limits !== undefined && { rateLimits: patch.rate_limits }),
+              ...(patch.metadata !== undefined && { metadata: patch.metadata }),
+              ...(patch.status !== undefined && { status: patch.status }),
+              draft,
+              latestVersion: version,
+              updatedAt: now,
+            })
+            .where(and(eq(agents.id, current.id), isNull(agents.deletedAt)))
+            .returning();
+          if (!updated) throw new NotFoundError('agent', agentId);
+          return updated;
+        }),
+      );
+      return toAgent(row);
+    },
+
+    async deleteAgent(workspaceId, agentId) {
+      const current = await getAgentOrThrow(db, workspaceId, agentId);
+      const deleted = await db
+        .update(agents)
+        .set({ deletedAt: clock.now() })
+        .where(and(eq(agents.id, current.id), isNull(agents.deletedAt)))
+        .returning({ id: agents.id });
+      if (deleted.length === 0) throw new NotFoundError('agent', agentId);
+    },
+  };
+}
+
+/** The unique index on lower(name) settles concurrent creates; map its violation to a 422. */
+async function withNameConflict<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isUniqueViolation(err, 'agents_workspace_name_uq')) {
+      throw invalidField('name', 'another agent of this workspace already has this name');
+    }
+    throw err;
+  }
+}
+
+export function isUniqueViolation(err: unknown, constraint: string): boolean {
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const rec = e as { code?: string; constraint?: string; message?: string };
+    if (rec.code === '23505' && (rec.constraint === constraint || rec.message?.includes(constraint))) return true;
+  }
+  return false;
+}
+

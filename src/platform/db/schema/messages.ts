@@ -1,0 +1,43 @@
+import { bigint, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { conversations } from './conversations.js';
+import { createdAt, id } from './_columns.js';
+
+export type ContentBlock =
+  | { type: 'text'; text: string }
+  | { type: 'image'; file_id: string }
+  | { type: 'image'; url: string }
+  | { type: 'file'; file_id: string }
+  | {
+      type: 'tool_result';
+      tool_call_id: string;
+      name: string;
+      arguments: Record<string, unknown>;
+      result?: unknown;
+      error?: { code: string; message: string };
+    };
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: id(),
+    workspaceId: uuid('workspace_id').notNull(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id),
+    role: text('role', { enum: ['user', 'assistant', 'system', 'tool'] }).notNull(),
+    content: jsonb('content').$type<ContentBlock[]>().notNull(),
+    status: text('status', { enum: ['completed', 'incomplete', 'failed'] }).notNull(),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull(),
+    model: text('model'),
+    agentVersion: integer('agent_version'),
+    inputTokens: integer('input_tokens'),
+    outputTokens: integer('output_tokens'),
+    cachedTokens: integer('cached_tokens'),
+    costMicroUsd: bigint('cost_micro_usd', { mode: 'number' }),
+    durationMs: integer('duration_ms'),
+    /** Internal failure detail for operators; never sent on the wire. */
+    errorDetail: text('error_detail'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('messages_conversation_idx').on(t.conversationId, t.id)],
+);

@@ -1,0 +1,70 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import formatsModule from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+import type { Issue } from '../errors.js';
+
+/**
+ * Bodies are validated strictly (a string is not an integer); query strings and path params
+ * are text on the wire, so they are coerced. One compiler, two Ajv instances.
+ */
+function makeAjv(coerceTypes: boolean | 'array'): Ajv {
+  const ajv = new Ajv({
+    coerceTypes,
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: true,
+    strict: false,
+    messages: true,
+  });
+  // ajv-formats is CommonJS: under NodeNext its default export arrives as the module object.
+  const mod = formatsModule as unknown as { default?: (a: Ajv) => Ajv };
+  const addFormats = mod.default ?? (formatsModule as unknown as (a: Ajv) => Ajv);
+  addFormats(ajv);
+  return ajv;
+}
+
+const bodyAjv = makeAjv(false);
+const textAjv = makeAjv('array');
+
+export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
+  const ajv = httpPart === 'body' ? bodyAjv : textAjv;
+  return ajv.compile(schema);
+};
+
+const LOCATION: Record<string, Issue['location']> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'path',
+  headers: 'header',
+};
+
+/** `/content/0/text` → `content[0].text` (the contract's dotted/bracket form). */
+export function toIssuePath(instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').slice(1);
+  if (extra) parts.push(extra);
+  let out = '';
+  for (const raw of parts) {
+    const p = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^\d+$/.test(p)) out += `[${p}]`;
+    else out += out === '' ? p : `.${p}`;
+  }
+  return out;
+}
+
+export function issuesFromAjv(errors: ErrorObject[], context: string): Issue[] {
+  const location = LOCATION[context] ?? 'body';
+  const seen = new Set<string>();
+  const issues: Issue[] = [];
+  for (const e of errors) {
+    // anyOf/oneOf produce one error per branch plus a summary; keep the summary only.
+    if (e.keyword === 'if') continue;
+    const missing = e.keyword === 'required' ? String(e.params['missingProperty']) : undefined;
+    const path = toIssuePath(e.instancePath, missing);
+    const message = missing ? 'is required' : (e.message ?? 'is invalid');
+    const k = `${path}|${message}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    issues.push({ location, path, message });
+  }
+  return issues;
+}

@@ -1,0 +1,180 @@
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createGoogleGenerativeAI } from '@ai-sdk/google';
+import { createOpenAI } from '@ai-sdk/openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { APICallError, streamText, type LanguageModelUsage, type ModelMessage } from 'ai';
+import type { Config } from '../../config.js';
+import { createDemoModel } from './demo-model.js';
+import { parseModelRef, type ProviderName } from './model-ref.js';
+import type { TokenUsage } from './prices.js';
+
+export type FinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'other';
+
+export interface ModelCall {
+  /** `provider:model-id` */
+  model: string;
+  system: string;
+  messages: ModelMessage[];
+  temperature?: number | null;
+  maxOutputTokens?: number | null;
+  timeoutMs: number;
+  /** Called with each chunk of reply text, in order. */
+  onDelta?: (text: string) => void;
+}
+
+export interface ModelCallResult {
+  text: string;
+  usage: TokenUsage;
+  finishReason: FinishReason;
+}
+
+/** A failed model call. `publicMessage` is safe for clients; `detail` is for the logs only. */
+export class ModelCallError extends Error {
+  constructor(
+    readonly kind: 'error' | 'timeout',
+    readonly publicMessage: string,
+    readonly detail: string,
+    readonly partialText: string,
+  ) {
+    super(detail);
+  }
+}
+
+type ModelFactory = (modelId: string) => LanguageModelV3;
+
+const MISSING_VARIABLE: Record<Exclude<ProviderName, 'demo'>, string> = {
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  google: 'GOOGLE_GENERATIVE_AI_API_KEY',
+  'openai-compatible': 'PAPO_OPENAI_COMPATIBLE_BASE_URL',
+};
+
+/**
+ * Papo's only door to language models: resolves `provider:model-id`, streams through the AI
+ * SDK, enforces the server timeout and normalises usage (input includes cached tokens).
+ */
+export class ModelGateway {
+  private readonly factories = new Map<string, ModelFactory>();
+
+  constructor(config: Pick<Config, 'providers' | 'runtime'>, overrides: Partial<Record<string, ModelFactory>> = {}) {
+    this.factories.set('demo', (id) => createDemoModel(id, { wordDelayMs: config.runtime.demoWordDelayMs }));
+    const p = config.providers;
+    if (p.openai) {
+      const openai = createOpenAI({ apiKey: p.openai.apiKey, baseURL: p.openai.baseURL });
+      this.factories.set('openai', (id) => openai(id));
+    }
+    if (p.anthropic) {
+      const anthropic = createAnthropic({ apiKey: p.anthropic.apiKey });
+      this.factories.set('anthropic', (id) => anthropic(id));
+    }
+    if (p.google) {
+      const google = createGoogleGenerativeAI({ apiKey: p.google.apiKey });
+      this.factories.set('google', (id) => google(id));
+    }
+    if (p.openaiCompatible) {
+      const compat = createOpenAICompatible({
+        name: 'openai-compatible',
+        baseURL: p.openaiCompatible.baseURL,
+        apiKey: p.openaiCompatible.apiKey,
+        // Without this, OpenAI-compatible servers send no usage in streams (LESSONS.md).
+        includeUsage: true,
+      });
+      this.factories.set('openai-compatible', (id) => compat.chatModel(id));
+    }
+    for (const [name, factory] of Object.entries(overrides)) if (factory) this.factories.set(name, factory);
+  }
+
+  configuredProviders(): string[] {
+    return [...this.factories.keys()];
+  }
+
+  async stream(call: ModelCall): Promise<ModelCallResult> {
+    const ref = parseModelRef(call.model);
+    const factory = ref && this.factories.get(ref.provider);
+    if (!ref || !factory) {
+      const variable = ref && ref.provider !== 'demo' ? MISSING_VARIABLE[ref.provider] : undefined;
+      const msg = variable
+        ? `The model provider "${ref!.provider}" is not configured: set ${variable}.`
+        : `Unknown model "${call.model}".`;
+      throw new ModelCallError('error', msg, msg, '');
+    }
+
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, call.timeoutMs);
+    let text = '';
+    let usage: LanguageModelUsage | undefined;
+    let finishReason: FinishReason = 'other';
+    try {
+      const result = streamText({
+        model: factory(ref.modelId),
+        system: call.system,
+        messages: call.messages,
+        temperature: call.temperature ?? undefined,
+        maxOutputTokens: call.maxOutputTokens ?? undefined,
+        abortSignal: controller.signal,
+        maxRetries: 1,
+        onError: () => undefined, // errors arrive as stream parts below
+      });
+      for await (const part of result.fullStream) {
+        switch (part.type) {
+          case 'text-delta':
+            text += part.text;
+            call.onDelta?.(part.text);
+            break;
+          case 'finish':
+            usage = part.totalUsage;
+            finishReason = part.finishReason;
+            break;
+          case 'error':
+            throw part.error;
+          case 'abort':
+            throw new Error('aborted');
+          default:
+            break;
+        }
+      }
+    } catch (err) {
+      if (timedOut) {
+        throw new ModelCallError(
+          'timeout',
+          `The model did not answer within ${Math.round(call.timeoutMs / 1000)} s.`,
+          'timeout',
+          text,
+        );
+      }
+      throw new ModelCallError('error', publicMessageFor(err), describe(err), text);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (timedOut) {
+      throw new ModelCallError('timeout', `The model did not answer within ${Math.round(call.timeoutMs / 1000)} s.`, 'timeout', text);
+    }
+    return { text, usage: normaliseUsage(usage), finishReason };
+  }
+}
+
+export function normaliseUsage(u: LanguageModelUsage | undefined): TokenUsage {
+  const cached = u?.inputTokenDetails?.cacheReadTokens ?? u?.cachedInputTokens ?? 0;
+  return {
+    inputTokens: u?.inputTokens ?? 0,
+    outputTokens: u?.outputTokens ?? 0,
+    cachedTokens: cached,
+  };
+}
+
+function publicMessageFor(err: unknown): string {
+  if (APICallError.isInstance(err) && err.statusCode) {
+    return `The model provider returned an error (HTTP ${err.statusCode}).`;
+  }
+  return 'The model provider failed to answer.';
+}
+
+function describe(err: unknown): string {
+  if (APICallError.isInstance(err)) return `${err.statusCode ?? ''} ${err.message} ${err.responseBody ?? ''}`.trim();
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
