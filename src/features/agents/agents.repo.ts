@@ -66,3 +66,8 @@ export async function countAgents(db: DbOrTx, workspaceId: string): Promise<numb
 export function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
+
+export async function agentOutputFormat(db: DbOrTx, agentId: string): Promise<AgentRow['outputFormat']> {
+  const [row] = await db.select({ f: agents.outputFormat }).from(agents).where(eq(agents.id, agentId));
+  return row?.f ?? 'markdown';
+}

@@ -23,13 +23,16 @@ function makeAjv(coerceTypes: boolean | 'array'): Ajv {
   return ajv;
 }
 
-const bodyAjv = makeAjv(false);
-const textAjv = makeAjv('array');
-
-export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
-  const ajv = httpPart === 'body' ? bodyAjv : textAjv;
-  return ajv.compile(schema);
-};
+/** `shared` are the schemas routes reach by `$ref` (the same ones given to app.addSchema). */
+export function createValidatorCompiler(shared: ReadonlyArray<{ $id?: string }>): FastifySchemaCompiler<object> {
+  const bodyAjv = makeAjv(false);
+  const textAjv = makeAjv('array');
+  for (const s of shared) {
+    bodyAjv.addSchema(s);
+    textAjv.addSchema(s);
+  }
+  return ({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
+}
 
 const LOCATION: Record<string, Issue['location']> = {
   body: 'body',

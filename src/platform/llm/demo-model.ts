@@ -55,7 +55,11 @@ export function createDemoModel(modelId: string, opts: { wordDelayMs: number }):
   };
 }
 
-function plan(options: LanguageModelV3CallOptions): { words: string[]; usage: LanguageModelV3Usage; length: boolean } {
+function plan(options: LanguageModelV3CallOptions): {
+  words: string[];
+  usage: LanguageModelV3Usage;
+  length: boolean;
+} {
   const reply = replyFor(options.prompt);
   let words: string[] = reply.match(/\S+\s*/g) ?? [];
   const cap = options.maxOutputTokens;

@@ -3,7 +3,7 @@ import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import { APICallError, streamText, type LanguageModelUsage, type ModelMessage } from 'ai';
+import { APICallError, RetryError, streamText, type LanguageModelUsage, type ModelMessage } from 'ai';
 import type { Config } from '../../config.js';
 import { createDemoModel } from './demo-model.js';
 import { parseModelRef, type ProviderName } from './model-ref.js';
@@ -57,7 +57,10 @@ const MISSING_VARIABLE: Record<Exclude<ProviderName, 'demo'>, string> = {
 export class ModelGateway {
   private readonly factories = new Map<string, ModelFactory>();
 
-  constructor(config: Pick<Config, 'providers' | 'runtime'>, overrides: Partial<Record<string, ModelFactory>> = {}) {
+  constructor(
+    config: Pick<Config, 'providers' | 'runtime'>,
+    overrides: Partial<Record<string, ModelFactory>> = {},
+  ) {
     this.factories.set('demo', (id) => createDemoModel(id, { wordDelayMs: config.runtime.demoWordDelayMs }));
     const p = config.providers;
     if (p.openai) {
@@ -120,22 +123,18 @@ export class ModelGateway {
         maxRetries: 1,
         onError: () => undefined, // errors arrive as stream parts below
       });
+      // Only four of the SDK's many part types matter here, so no (lint-exhaustive) switch.
       for await (const part of result.fullStream) {
-        switch (part.type) {
-          case 'text-delta':
-            text += part.text;
-            call.onDelta?.(part.text);
-            break;
-          case 'finish':
-            usage = part.totalUsage;
-            finishReason = part.finishReason;
-            break;
-          case 'error':
-            throw part.error;
-          case 'abort':
-            throw new Error('aborted');
-          default:
-            break;
+        if (part.type === 'text-delta') {
+          text += part.text;
+          call.onDelta?.(part.text);
+        } else if (part.type === 'finish') {
+          usage = part.totalUsage;
+          finishReason = part.finishReason;
+        } else if (part.type === 'error') {
+          throw part.error;
+        } else if (part.type === 'abort') {
+          throw new Error('aborted');
         }
       }
     } catch (err) {
@@ -147,12 +146,19 @@ export class ModelGateway {
           text,
         );
       }
-      throw new ModelCallError('error', publicMessageFor(err), describe(err), text);
+      // Retried failures (5xx, 429) arrive wrapped; the last attempt carries the HTTP status.
+      const cause = RetryError.isInstance(err) ? err.lastError : err;
+      throw new ModelCallError('error', publicMessageFor(cause), describe(cause), text);
     } finally {
       clearTimeout(timer);
     }
     if (timedOut) {
-      throw new ModelCallError('timeout', `The model did not answer within ${Math.round(call.timeoutMs / 1000)} s.`, 'timeout', text);
+      throw new ModelCallError(
+        'timeout',
+        `The model did not answer within ${Math.round(call.timeoutMs / 1000)} s.`,
+        'timeout',
+        text,
+      );
     }
     return { text, usage: normaliseUsage(usage), finishReason };
   }
@@ -168,13 +174,15 @@ export function normaliseUsage(u: LanguageModelUsage | undefined): TokenUsage {
 }
 
 function publicMessageFor(err: unknown): string {
-  if (APICallError.isInstance(err) && err.statusCode) {
+  // A body that breaks mid-stream is an APICallError with status 200: not an HTTP error.
+  if (APICallError.isInstance(err) && err.statusCode && err.statusCode >= 400) {
     return `The model provider returned an error (HTTP ${err.statusCode}).`;
   }
   return 'The model provider failed to answer.';
 }
 
 function describe(err: unknown): string {
-  if (APICallError.isInstance(err)) return `${err.statusCode ?? ''} ${err.message} ${err.responseBody ?? ''}`.trim();
+  if (APICallError.isInstance(err))
+    return `${err.statusCode ?? ''} ${err.message} ${err.responseBody ?? ''}`.trim();
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

@@ -60,7 +60,9 @@ export class PriceTable {
     const p = this.prices.get(model);
     if (!p) return null;
     const uncached = Math.max(0, usage.inputTokens - usage.cachedTokens);
-    return Math.round(uncached * p.input + usage.cachedTokens * p.cachedInput + usage.outputTokens * p.output);
+    return Math.round(
+      uncached * p.input + usage.cachedTokens * p.cachedInput + usage.outputTokens * p.output,
+    );
   }
 }
 

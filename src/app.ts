@@ -1,0 +1,132 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { createServices, type Services } from './services.js';
+import type { Clock } from './platform/clock.js';
+import type { DbHandle } from './platform/db/client.js';
+import { AppError, InvalidRequestError, ServiceUnavailableError } from './platform/errors.js';
+import { JSON_BODY_LIMIT } from './platform/http/error-mapping.js';
+import { MethodRouter } from './platform/http/method-router.js';
+import type { App } from './platform/http/types.js';
+import { createValidatorCompiler } from './platform/http/validation.js';
+import { newId } from './platform/ids.js';
+import type { ModelGateway } from './platform/llm/gateway.js';
+import type { BlobStore } from './platform/storage/blob-store.js';
+import { nativeSurface } from './surfaces/native/plugin.js';
+import { ErrorEnvelope, sendNativeError } from './surfaces/native/errors.js';
+import { nativeSharedSchemas } from './surfaces/native/shared-schemas.js';
+import { FILE_LIMIT_BYTES } from './features/files/files.types.js';
+import multipart from '@fastify/multipart';
+
+export interface AppDeps {
+  config: Config;
+  db: DbHandle;
+  clock: Clock;
+  gateway: ModelGateway;
+  blobs: BlobStore;
+  redis?: Redis;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export const API_VERSION = '0.1.0';
+
+export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Services }> {
+  const app = Fastify({
+    logger: deps.logger ?? { level: deps.config.logLevel },
+    genReqId: () => newId(),
+    bodyLimit: JSON_BODY_LIMIT,
+    // Papo answers 405 itself (see MethodRouter); HEAD routes would only add noise here.
+    exposeHeadRoutes: false,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    ajv: { customOptions: { strict: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as App;
+
+  app.setValidatorCompiler(createValidatorCompiler([ErrorEnvelope, ...nativeSharedSchemas]));
+  const services = createServices(deps);
+  const methods = new MethodRouter();
+  app.addHook('onRoute', (route) => methods.add(route.method, route.url));
+  app.decorateRequest('principal', null);
+  app.decorateRequest('rateDecision', undefined);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+    if (services.runtime.tracker.isDraining && (request.routeOptions.config.auth ?? 'none') !== 'none') {
+      throw new ServiceUnavailableError();
+    }
+  });
+
+  // Empty body = no body (optional bodies like terminate); anything else must be valid JSON.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT },
+    (_req, body, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch {
+        done(new InvalidRequestError('The request body is not valid JSON.'), undefined);
+      }
+    },
+  );
+
+  app.addSchema(ErrorEnvelope);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Papo API',
+        version: API_VERSION,
+        description:
+          'Native Papo API (Quintus-compatible Agent API) and the management API. Contracts: shared/spec/quintus.md and admin.md.',
+      },
+      components: {
+        securitySchemes: {
+          ApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          OperatorToken: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'none' } }, async () => app.swagger());
+  app.get(
+    '/health',
+    { schema: { hide: true }, config: { auth: 'none' } },
+    async (_req, reply) => {
+      try {
+        await deps.db.ping();
+        return { status: services.runtime.tracker.isDraining ? 'draining' : 'ok' };
+      } catch {
+        return reply.status(503).send({ status: 'unavailable' });
+      }
+    },
+  );
+
+  // Outside any surface (unknown paths) the native envelope answers; 405 when only the method is wrong.
+  app.setErrorHandler((err, req, reply) => sendNativeError(err, req, reply));
+  app.setNotFoundHandler((req, reply) => {
+    const allow = methods.allowed(req.url);
+    if (allow.length > 0) {
+      reply.header('Allow', allow.join(', '));
+      return sendNativeError(
+        new AppError('method_not_allowed', `${req.method} is not allowed here; use ${allow.join(', ')}.`, { allow }),
+        req,
+        reply,
+      );
+    }
+    return sendNativeError(new AppError('not_found', `No route ${req.method} ${req.url.split('?')[0]}.`), req, reply);
+  });
+
+  await app.register(multipart, {
+    limits: { fileSize: FILE_LIMIT_BYTES, files: 1, fields: 5, parts: 6 },
+    throwFileSizeLimit: true,
+  });
+  for (const schema of nativeSharedSchemas) app.addSchema(schema);
+  await app.register(nativeSurface, { services, config: deps.config });
+  return { app, services };
+}

@@ -1,0 +1,16 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { KeyPrincipal } from './keys/principal.js';
+
+/** What a service verb knows about the request it serves (built by the surface, no HTTP types). */
+export interface RequestContext {
+  principal: KeyPrincipal;
+  requestId: string;
+  log: FastifyBaseLogger;
+  /** Counts one request against an extra rate-limit subject (agent or conversation limits); throws 429. */
+  charge(subject: string, limitPerMinute: number): Promise<void>;
+}
+
+/** The workspace the caller acts in, always from the credential. */
+export function workspaceOf(ctx: RequestContext): string {
+  return ctx.principal.workspaceId;
+}

@@ -1,0 +1,77 @@
+import type { ModelMessage } from 'ai';
+import type { AgentRow, AgentVersionRow } from '../agents/agents.repo.js';
+import { ModelCallError, type ModelGateway } from '../../platform/llm/gateway.js';
+import type { PriceTable, TokenUsage } from '../../platform/llm/prices.js';
+import { AppError } from '../../platform/errors.js';
+
+export interface GenerationInput {
+  agent: AgentRow;
+  version: AgentVersionRow;
+  system: string;
+  messages: ModelMessage[];
+  replyId: string;
+  timeoutMs: number;
+  /** Stream sink: receives `agent_message.delta` payloads. */
+  onDelta?: (delta: { message_id: string; delta: string }) => void;
+}
+
+export interface GenerationSuccess {
+  ok: true;
+  text: string;
+  status: 'completed' | 'incomplete';
+  usage: TokenUsage;
+  costMicroUsd: number | null;
+  model: string;
+  durationMs: number;
+}
+
+export interface GenerationFailure {
+  ok: false;
+  text: string;
+  error: ModelCallError;
+  model: string;
+  durationMs: number;
+}
+
+/** One model call for an agent's published version; never throws for model failures. */
+export async function generate(
+  deps: { gateway: ModelGateway; prices: PriceTable },
+  input: GenerationInput,
+): Promise<GenerationSuccess | GenerationFailure> {
+  const started = Date.now();
+  const model = input.version.model;
+  try {
+    const result = await deps.gateway.stream({
+      model,
+      system: input.system,
+      messages: input.messages,
+      temperature: input.version.temperature,
+      maxOutputTokens: input.version.maxOutputTokens,
+      timeoutMs: input.timeoutMs,
+      onDelta: (delta) => input.onDelta?.({ message_id: input.replyId, delta }),
+    });
+    return {
+      ok: true,
+      text: result.text,
+      status: result.finishReason === 'length' ? 'incomplete' : 'completed',
+      usage: result.usage,
+      costMicroUsd: deps.prices.costMicroUsd(model, result.usage),
+      model,
+      durationMs: Date.now() - started,
+    };
+  } catch (err) {
+    const error =
+      err instanceof ModelCallError
+        ? err
+        : new ModelCallError('error', 'The model provider failed to answer.', String(err), '');
+    return { ok: false, text: error.partialText, error, model, durationMs: Date.now() - started };
+  }
+}
+
+/** The surface error for a failed generation (502 model_error / 504 model_timeout). */
+export function generationError(failure: GenerationFailure, timeoutMs: number, messageId?: string): AppError {
+  const ctx = messageId ? { message_id: messageId } : {};
+  return failure.error.kind === 'timeout'
+    ? new AppError('model_timeout', failure.error.publicMessage, { timeout_s: Math.round(timeoutMs / 1000), ...ctx })
+    : new AppError('model_error', failure.error.publicMessage, ctx);
+}

@@ -1,0 +1,81 @@
+import type { Db } from '../../platform/db/client.js';
+import { usageRecords } from '../../platform/db/schema/index.js';
+import { AppError } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { AgentRow, AgentVersionRow } from '../agents/agents.repo.js';
+import type { GenerationFailure, GenerationSuccess } from './generate.js';
+import type { MessageRow } from './messages.mapper.js';
+import { insertMessage } from './messages.repo.js';
+
+/** One row per generation, persisted or not; the usage endpoint sums these. */
+export async function recordUsage(
+  db: Db,
+  r: { workspaceId: string; agentId: string; conversationId: string | null; messageId: string | null; outcome: GenerationSuccess; at: Date },
+): Promise<void> {
+  await db.insert(usageRecords).values({
+    id: newId(),
+    workspaceId: r.workspaceId,
+    agentId: r.agentId,
+    conversationId: r.conversationId,
+    messageId: r.messageId,
+    model: r.outcome.model,
+    inputTokens: r.outcome.usage.inputTokens,
+    outputTokens: r.outcome.usage.outputTokens,
+    cachedTokens: r.outcome.usage.cachedTokens,
+    costMicroUsd: r.outcome.costMicroUsd,
+    createdAt: r.at,
+  });
+}
+
+/**
+ * Stores the assistant reply of a generation (a `failed` one keeps any partial text) and its
+ * usage. Stored even when the conversation was terminated meanwhile (quintus.md P4).
+ */
+export async function storeReply(
+  db: Db,
+  r: {
+    workspaceId: string;
+    conversationId: string;
+    agent: AgentRow;
+    version: AgentVersionRow;
+    replyId: string;
+    outcome: GenerationSuccess | GenerationFailure;
+    at: Date;
+  },
+): Promise<MessageRow> {
+  const o = r.outcome;
+  const reply = await insertMessage(
+    db,
+    {
+      id: r.replyId,
+      workspaceId: r.workspaceId,
+      conversationId: r.conversationId,
+      role: 'assistant',
+      content: o.text ? [{ type: 'text', text: o.text }] : [],
+      status: o.ok ? o.status : 'failed',
+      metadata: {},
+      model: o.model,
+      agentVersion: r.version.version,
+      inputTokens: o.ok ? o.usage.inputTokens : null,
+      outputTokens: o.ok ? o.usage.outputTokens : null,
+      cachedTokens: o.ok ? o.usage.cachedTokens : null,
+      costMicroUsd: o.ok ? o.costMicroUsd : null,
+      durationMs: o.durationMs,
+      errorDetail: o.ok ? null : o.error.detail.slice(0, 2000),
+      createdAt: r.at,
+    },
+    { requireActive: false, idleTtlSeconds: r.agent.idleTtlSeconds, visible: true },
+  );
+  if (!reply) throw new AppError('internal_error', 'conversation vanished while generating');
+  if (o.ok) {
+    await recordUsage(db, {
+      workspaceId: r.workspaceId,
+      agentId: r.agent.id,
+      conversationId: r.conversationId,
+      messageId: reply.id,
+      outcome: o,
+      at: r.at,
+    });
+  }
+  return reply;
+}

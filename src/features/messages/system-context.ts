@@ -1,0 +1,32 @@
+export interface SystemContextInput {
+  instructions: string;
+  context: Record<string, unknown>;
+  user: {
+    name: string | null;
+    email: string | null;
+    phone: string | null;
+    info: Record<string, unknown>;
+  } | null;
+}
+
+/**
+ * The system context the model sees (README §6.3): published instructions, then the
+ * conversation `context` as a <context> JSON block, then the bound user as <user_info>.
+ */
+export function buildSystemContext(input: SystemContextInput): string {
+  const parts = [input.instructions.trim()];
+  if (Object.keys(input.context).length > 0) {
+    parts.push(`<context>\n${JSON.stringify(input.context)}\n</context>`);
+  }
+  if (input.user) {
+    const u = input.user;
+    const info = {
+      ...(u.name !== null && { name: u.name }),
+      ...(u.email !== null && { email: u.email }),
+      ...(u.phone !== null && { phone: u.phone }),
+      ...(Object.keys(u.info).length > 0 && { info: u.info }),
+    };
+    parts.push(`<user_info>\n${JSON.stringify(info)}\n</user_info>`);
+  }
+  return parts.filter(Boolean).join('\n\n');
+}

@@ -1,0 +1,64 @@
+import { and, eq, isNull, lt } from 'drizzle-orm';
+import type { DbOrTx } from '../../platform/db/client.js';
+import { conversations } from '../../platform/db/schema/index.js';
+import { NotFoundError } from '../../platform/errors.js';
+import { isUuid } from '../../platform/ids.js';
+import { assertAgentAllowed, type KeyPrincipal } from '../keys/principal.js';
+
+export type ConversationRow = typeof conversations.$inferSelect;
+export type ConversationStatus = ConversationRow['status'];
+
+/** Status as of `now`: an active conversation past expires_at is expired even before the sweeper runs. */
+export function effectiveStatus(row: ConversationRow, now: Date): ConversationStatus {
+  return row.status === 'active' && row.expiresAt.getTime() <= now.getTime() ? 'expired' : row.status;
+}
+
+/** Tenant-scoped fetch-or-throw; another workspace's id is 404, an agent outside the allow-list 403. */
+export async function getConversationForPrincipal(
+  db: DbOrTx,
+  principal: KeyPrincipal,
+  conversationId: string,
+  resource = 'session',
+): Promise<ConversationRow> {
+  if (!isUuid(conversationId)) throw new NotFoundError(resource, conversationId);
+  const [row] = await db
+    .select()
+    .from(conversations)
+    .where(
+      and(
+        eq(conversations.id, conversationId),
+        eq(conversations.workspaceId, principal.workspaceId),
+        isNull(conversations.deletedAt),
+      ),
+    );
+  if (!row) throw new NotFoundError(resource, conversationId);
+  assertAgentAllowed(principal, row.agentId);
+  return row;
+}
+
+/** Persists expiry for conversations found past their expires_at (conditional, race-free). */
+export async function expireIfDue(db: DbOrTx, row: ConversationRow, now: Date): Promise<ConversationRow> {
+  if (effectiveStatus(row, now) !== 'expired' || row.status === 'expired') return row;
+  const [updated] = await db
+    .update(conversations)
+    .set({ status: 'expired', updatedAt: now })
+    .where(and(eq(conversations.id, row.id), eq(conversations.status, 'active'), lt(conversations.expiresAt, now)))
+    .returning();
+  return updated ?? { ...row, status: 'expired' };
+}
+
+/** The sweeper's work: every active conversation past expires_at becomes expired. */
+export async function expireDueConversations(db: DbOrTx, now: Date): Promise<number> {
+  const rows = await db
+    .update(conversations)
+    .set({ status: 'expired', updatedAt: now })
+    .where(and(eq(conversations.status, 'active'), lt(conversations.expiresAt, now)))
+    .returning({ id: conversations.id });
+  return rows.length;
+}
+
+/** Unscoped read by id, for re-checking a conversation the caller was already authorised for. */
+export async function findConversation(db: DbOrTx, id: string): Promise<ConversationRow | undefined> {
+  const [row] = await db.select().from(conversations).where(eq(conversations.id, id));
+  return row;
+}

@@ -1,0 +1,76 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { StreamEvent } from '../streams/stream-hub.js';
+
+export const KEEP_ALIVE_MS = 15_000;
+
+/**
+ * The one SSE writer (STYLE §10). Sends the headers Fastify has collected so far plus the SSE
+ * ones, `retry: 3000`, each event as `id/event/data`, a keep-alive comment after 15 s of
+ * silence, and closes after the source ends. A client that leaves only stops this reader:
+ * the generation behind `events` keeps running and stays replayable.
+ */
+export async function sendSse(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  events: (signal: AbortSignal) => AsyncIterable<StreamEvent>,
+  opts: { keepAliveMs?: number } = {},
+): Promise<void> {
+  const res = reply.raw;
+  const gone = new AbortController();
+  const onClose = () => gone.abort();
+  res.on('close', onClose);
+
+  reply.hijack();
+  const headers: Record<string, string | number | string[]> = {};
+  for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v as string;
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+
+  const write = async (chunk: string) => {
+    if (gone.signal.aborted || res.writableEnded) return;
+    if (!res.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
+  };
+
+  const keepAliveMs = opts.keepAliveMs ?? KEEP_ALIVE_MS;
+  let lastWrite = Date.now();
+  const timer = setInterval(
+    () => {
+      if (Date.now() - lastWrite >= keepAliveMs) {
+        lastWrite = Date.now();
+        void write(': keep-alive\n\n');
+      }
+    },
+    Math.min(keepAliveMs, 1000),
+  );
+
+  try {
+    await write('retry: 3000\n\n');
+    for await (const ev of events(gone.signal)) {
+      if (gone.signal.aborted) break;
+      lastWrite = Date.now();
+      await write(`id: ${ev.id}\nevent: ${ev.event}\ndata: ${JSON.stringify(ev.data)}\n\n`);
+    }
+  } catch (err) {
+    request.log.error({ err }, 'sse writer failed');
+  } finally {
+    clearInterval(timer);
+    res.off('close', onClose);
+    if (!res.writableEnded) res.end();
+  }
+}

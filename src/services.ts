@@ -1,0 +1,75 @@
+import type { AppDeps } from './app.js';
+import { createAgentsService, type AgentsService } from './features/agents/agents.service.js';
+import { createFilesService, type FilesService } from './features/files/files.service.js';
+import { createConversationsService, type ConversationsService } from './features/conversations/conversations.service.js';
+import { createKeysService, type KeysService } from './features/keys/keys.service.js';
+import { createModelsService, type ModelsService } from './features/models/models.service.js';
+import { createMessagesService, type MessagesService } from './features/messages/messages.service.js';
+import { createRunsService, type RunsService } from './features/runs/runs.service.js';
+import { createSessionsService, type SessionsService } from './features/sessions/sessions.service.js';
+import { createUsageService, type UsageService } from './features/usage/usage.service.js';
+import { createUsersService, type UsersService } from './features/users/users.service.js';
+import { createOperatorAuth, type OperatorAuth } from './features/workspaces/operator-token.js';
+import { createWorkspacesService, type WorkspacesService } from './features/workspaces/workspaces.service.js';
+import { createIdempotency, type Idempotency } from './platform/http/idempotency.js';
+import { RateLimits } from './platform/http/rate-limit.js';
+import { PriceTable } from './platform/llm/prices.js';
+import { ConversationQueue } from './platform/runtime/conversation-queue.js';
+import { GenerationTracker } from './platform/runtime/generation-tracker.js';
+import { StreamHub } from './platform/streams/stream-hub.js';
+
+/** Process-wide runtime pieces shared by every service and surface. */
+export interface Runtime {
+  hub: StreamHub;
+  queue: ConversationQueue;
+  tracker: GenerationTracker;
+  rateLimits: RateLimits;
+  prices: PriceTable;
+  idempotency: Idempotency;
+}
+
+export interface Services {
+  runtime: Runtime;
+  operator: OperatorAuth;
+  workspaces: WorkspacesService;
+  keys: KeysService;
+  agents: AgentsService;
+  users: UsersService;
+  sessions: SessionsService;
+  messages: MessagesService;
+  files: FilesService;
+  runs: RunsService;
+  usage: UsageService;
+  conversations: ConversationsService;
+  models: ModelsService;
+}
+
+export function createServices(deps: AppDeps): Services {
+  const { config, clock } = deps;
+  const db = deps.db.db;
+  const runtime: Runtime = {
+    hub: new StreamHub(config.runtime.streamRetentionMs),
+    queue: new ConversationQueue(),
+    tracker: new GenerationTracker(),
+    rateLimits: new RateLimits(deps.redis),
+    prices: new PriceTable(config.models),
+    idempotency: createIdempotency({ db, clock, inProgressTtlMs: config.runtime.modelTimeoutMs + 60_000 }),
+  };
+  const files = createFilesService({ db, clock, blobs: deps.blobs });
+  const messageDeps = { db, clock, config, gateway: deps.gateway, runtime, files };
+  return {
+    runtime,
+    operator: createOperatorAuth(db, config.adminToken),
+    workspaces: createWorkspacesService({ db, clock }),
+    keys: createKeysService({ db, clock }),
+    agents: createAgentsService({ db, clock, defaultModel: config.defaultModel }),
+    users: createUsersService({ db, clock }),
+    sessions: createSessionsService({ db, clock }),
+    messages: createMessagesService(messageDeps),
+    files,
+    runs: createRunsService(messageDeps),
+    usage: createUsageService({ db, prices: runtime.prices, config }),
+    conversations: createConversationsService({ db, clock }),
+    models: createModelsService({ db, clock, config, gateway: deps.gateway, prices: runtime.prices }),
+  };
+}

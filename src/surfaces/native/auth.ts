@@ -1,0 +1,97 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.js';
+import type { RequestContext } from '../../features/context.js';
+import type { KeysService } from '../../features/keys/keys.service.js';
+import { requireScope, type KeyPrincipal, type Principal } from '../../features/keys/principal.js';
+import type { OperatorAuth } from '../../features/workspaces/operator-token.js';
+import { AppError, InsufficientScopeError } from '../../platform/errors.js';
+import { bearerToken, headerValue } from '../../platform/http/headers.js';
+import { mostRestrictive, type RateDecision, type RateLimits } from '../../platform/http/rate-limit.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+    rateDecision: RateDecision | undefined;
+  }
+}
+
+export interface AuthDeps {
+  config: Config;
+  keys: KeysService;
+  operator: OperatorAuth;
+  rateLimits: RateLimits;
+}
+
+/** Counts a request against a subject and keeps the most restrictive RateLimit-* headers. */
+export async function chargeRequest(
+  deps: Pick<AuthDeps, 'rateLimits'>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  subject: string,
+  limit: number,
+): Promise<void> {
+  const decision = await deps.rateLimits.hit(subject, limit);
+  request.rateDecision = mostRestrictive(request.rateDecision, decision);
+  const d = request.rateDecision;
+  reply.header('RateLimit-Limit', String(d.limit));
+  reply.header('RateLimit-Remaining', String(d.remaining));
+  reply.header('RateLimit-Reset', String(d.resetSeconds));
+}
+
+function keyLimit(deps: AuthDeps, p: KeyPrincipal): number {
+  return p.rateLimitPerMinute ?? (p.type === 'secret' ? deps.config.rateLimits.secretKey : deps.config.rateLimits.publicKey);
+}
+
+/**
+ * onRequest hook of the native surface: credential (401) → rate limit (429) → scope (403),
+ * all before the body is read (README §5 check order).
+ */
+export function nativeAuthHook(deps: AuthDeps) {
+  return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (request.is404) return;
+    const mode = request.routeOptions.config.auth ?? 'none';
+    if (mode === 'none') return;
+
+    if (mode === 'agent-key') {
+      const presented = headerValue(request, 'x-api-key');
+      if (!presented) throw new AppError('missing_api_key', 'Send your secret API key in the X-API-Key header.');
+      const principal = await deps.keys.authenticate(presented);
+      await chargeRequest(deps, request, reply, `key:${principal.keyId}`, keyLimit(deps, principal));
+      requireScope(principal, 'agent:run');
+      request.principal = principal;
+      return;
+    }
+
+    // admin: operator token, or a secret key with the admin scope (Bearer or X-API-Key)
+    const presented = bearerToken(request) ?? headerValue(request, 'x-api-key');
+    if (!presented) {
+      throw new AppError('missing_api_key', 'Send the operator token or an admin key as Authorization: Bearer.');
+    }
+    if (!/^papo_(sk|pk)_/.test(presented)) {
+      if (!(await deps.operator.verify(presented))) {
+        throw new AppError('invalid_api_key', 'The operator token or API key is not valid.');
+      }
+      request.principal = { kind: 'operator' };
+      return;
+    }
+    const principal = await deps.keys.authenticate(presented);
+    await chargeRequest(deps, request, reply, `key:${principal.keyId}`, keyLimit(deps, principal));
+    if (principal.type !== 'secret' || !principal.scopes.includes('admin')) throw new InsufficientScopeError('admin');
+    request.principal = principal;
+  };
+}
+
+export function keyPrincipal(request: FastifyRequest): KeyPrincipal {
+  const p = request.principal;
+  if (!p || p.kind !== 'key') throw new AppError('internal_error', 'route reached without a key principal');
+  return p;
+}
+
+export function requestContext(deps: Pick<AuthDeps, 'rateLimits'>, request: FastifyRequest, reply: FastifyReply): RequestContext {
+  return {
+    principal: keyPrincipal(request),
+    requestId: request.id,
+    log: request.log,
+    charge: (subject, limit) => chargeRequest(deps, request, reply, subject, limit),
+  };
+}

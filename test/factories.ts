@@ -1,0 +1,68 @@
+import { expect } from 'vitest';
+import type { TestApp } from './harness.js';
+import { OPERATOR_TOKEN } from './harness.js';
+
+const admin = { authorization: `Bearer ${OPERATOR_TOKEN}` };
+
+export interface World {
+  workspaceId: string;
+  /** Secret key with agent:run. */
+  key: string;
+  agentId: string;
+}
+
+let counter = 0;
+const unique = (p: string) => `${p}-${Date.now().toString(36)}-${++counter}`;
+
+export async function newWorkspace(t: TestApp, name = unique('ws')): Promise<string> {
+  const res = await t.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: admin, payload: { name } });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<{ id: string }>().id;
+}
+
+export async function newKey(
+  t: TestApp,
+  workspaceId: string,
+  body: Record<string, unknown> = { type: 'secret', name: 'test key' },
+): Promise<{ id: string; key: string }> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/v1/admin/workspaces/${workspaceId}/api-keys`,
+    headers: admin,
+    payload: { name: 'test key', ...body },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<{ id: string; key: string }>();
+}
+
+export async function newAgent(t: TestApp, workspaceId: string, body: Record<string, unknown> = {}): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/v1/admin/workspaces/${workspaceId}/agents`,
+    headers: admin,
+    payload: { name: unique('agent'), instructions: 'You are a helpful test agent.', ...body },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<{ id: string }>().id;
+}
+
+/** A workspace with one agent and a secret key that may use it. */
+export async function newWorld(t: TestApp, agent: Record<string, unknown> = {}): Promise<World> {
+  const workspaceId = await newWorkspace(t);
+  const agentId = await newAgent(t, workspaceId, agent);
+  const { key } = await newKey(t, workspaceId);
+  return { workspaceId, key, agentId };
+}
+
+export async function newSession(t: TestApp, w: World, body: Record<string, unknown> = {}): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/v1/agents/${w.agentId}/sessions`,
+    headers: { 'x-api-key': w.key },
+    payload: body,
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<{ id: string }>().id;
+}
+
+export const operatorHeaders = admin;
