@@ -4,10 +4,19 @@ import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
-import { newKey, newWorld, newWorkspace, operatorHeaders, type World } from '../../../test/factories.js';
+import {
+  newAgent,
+  newKey,
+  newSession,
+  newWorld,
+  newWorkspace,
+  operatorHeaders,
+  type World,
+} from '../../../test/factories.js';
 import { multipartBody, type Part } from '../../../test/multipart.js';
 import { isUuidV7 } from '../../platform/ids.js';
 import { createFsBlobStore } from '../../platform/storage/fs-blob-store.js';
+import type { RequestContext } from '../context.js';
 import type { AgentFile } from './files.types.js';
 
 const MiB = 1024 * 1024;
@@ -415,6 +424,63 @@ describe('security', () => {
       });
       expectError(del, 404, 'not_found');
     }
+  });
+
+  it("binds conversation files to the conversation's agent for allow-listed keys", async () => {
+    const world = await newWorld(t);
+    const sessionId = await newSession(t, world);
+    const ctx: RequestContext = {
+      principal: {
+        kind: 'key',
+        keyId: 'test',
+        workspaceId: world.workspaceId,
+        type: 'secret',
+        scopes: ['agent:run'],
+        agentIds: null,
+        rateLimitPerMinute: null,
+        allowedOrigins: null,
+      },
+      requestId: 'test',
+      log: t.app.log,
+      charge: async () => {},
+    };
+    // What a conversation upload (P10) stores: the same service verb with the conversation id.
+    const inConversation = await t.services.files.uploadFile(ctx, {
+      conversationId: sessionId,
+      filename: 'chat.txt',
+      data: Buffer.from('from the chat'),
+    });
+    expect(inConversation.conversation_id).toBe(sessionId);
+    const pool = await uploadOk(world.key, [{ name: 'file', filename: 'pool.txt', data: 'pool' }]);
+
+    const otherAgent = await newAgent(t, world.workspaceId);
+    const { key: restricted } = await newKey(t, world.workspaceId, {
+      type: 'secret',
+      agent_ids: [otherAgent],
+    });
+    expect(await listIds(restricted)).toEqual([pool.id]);
+    expect(await listIds(world.key)).toEqual([pool.id, inConversation.id]);
+    expect((await get(restricted, `/v1/agents/files/${pool.id}`)).statusCode).toBe(200);
+    const error = expectError(
+      await get(restricted, `/v1/agents/files/${inConversation.id}`),
+      403,
+      'agent_not_allowed',
+    );
+    expect(error.context).toEqual({ agent_id: world.agentId });
+    expectError(
+      await get(restricted, `/v1/agents/files/${inConversation.id}/content`),
+      403,
+      'agent_not_allowed',
+    );
+
+    const content = await get(world.key, `/v1/agents/files/${inConversation.id}/content`);
+    expect(content.body).toBe('from the chat');
+    await expect(
+      t.services.files.readContent(ctx, inConversation.id, { conversationId: sessionId }),
+    ).resolves.toMatchObject({ file: { id: inConversation.id } });
+    await expect(
+      t.services.files.readContent(ctx, pool.id, { conversationId: sessionId }),
+    ).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('keeps workspaces apart in lists', async () => {
