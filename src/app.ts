@@ -57,6 +57,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
     }
   });
 
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.config.optionalBody) request.body = {};
+  });
+
   // Empty body = no body (optional bodies like terminate); anything else must be valid JSON.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(
@@ -92,20 +96,19 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+  });
   app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'none' } }, async () => app.swagger());
-  app.get(
-    '/health',
-    { schema: { hide: true }, config: { auth: 'none' } },
-    async (_req, reply) => {
-      try {
-        await deps.db.ping();
-        return { status: services.runtime.tracker.isDraining ? 'draining' : 'ok' };
-      } catch {
-        return reply.status(503).send({ status: 'unavailable' });
-      }
-    },
-  );
+  app.get('/health', { schema: { hide: true }, config: { auth: 'none' } }, async (_req, reply) => {
+    try {
+      await deps.db.ping();
+      return { status: services.runtime.tracker.isDraining ? 'draining' : 'ok' };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable' });
+    }
+  });
 
   // Outside any surface (unknown paths) the native envelope answers; 405 when only the method is wrong.
   app.setErrorHandler((err, req, reply) => sendNativeError(err, req, reply));
@@ -114,12 +117,18 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
     if (allow.length > 0) {
       reply.header('Allow', allow.join(', '));
       return sendNativeError(
-        new AppError('method_not_allowed', `${req.method} is not allowed here; use ${allow.join(', ')}.`, { allow }),
+        new AppError('method_not_allowed', `${req.method} is not allowed here; use ${allow.join(', ')}.`, {
+          allow,
+        }),
         req,
         reply,
       );
     }
-    return sendNativeError(new AppError('not_found', `No route ${req.method} ${req.url.split('?')[0]}.`), req, reply);
+    return sendNativeError(
+      new AppError('not_found', `No route ${req.method} ${req.url.split('?')[0]}.`),
+      req,
+      reply,
+    );
   });
 
   await app.register(multipart, {

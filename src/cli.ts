@@ -14,7 +14,9 @@ import { createFsBlobStore } from './platform/storage/fs-blob-store.js';
 import { serve } from './main.js';
 
 /** `papo` command line: serve, migrate and the first operator chores, straight on the database. */
-async function withServices<T>(fn: (s: ReturnType<typeof createServices>, db: DbHandle) => Promise<T>): Promise<T> {
+async function withServices<T>(
+  fn: (s: ReturnType<typeof createServices>, db: DbHandle) => Promise<T>,
+): Promise<T> {
   const config = loadConfig();
   const db = await openDb({ url: config.db.url, dataDir: config.db.dataDir });
   try {
@@ -35,7 +37,11 @@ async function withServices<T>(fn: (s: ReturnType<typeof createServices>, db: Db
 const print = (value: unknown): void => {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 };
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 const program = new Command('papo').description('Papo — self-hostable AI-agent conversation platform');
 
@@ -66,24 +72,36 @@ key
   .command('create')
   .description('create an API key (the plaintext is printed once)')
   .requiredOption('-w, --workspace <id>', 'workspace id')
-  .option('-t, --type <type>', 'secret | public', (v) => {
-    if (v !== 'secret' && v !== 'public') throw new InvalidArgumentError('secret or public');
-    return v;
-  }, 'secret')
+  .option(
+    '-t, --type <type>',
+    'secret | public',
+    (v) => {
+      if (v !== 'secret' && v !== 'public') throw new InvalidArgumentError('secret or public');
+      return v;
+    },
+    'secret',
+  )
   .option('-n, --name <name>', 'key name', 'cli key')
   .option('-s, --scopes <list>', 'comma-separated: agent:run,admin', list)
   .option('-a, --agents <list>', 'comma-separated agent ids the key may use', list)
-  .action((o: { workspace: string; type: 'secret' | 'public'; name: string; scopes?: string[]; agents?: string[] }) =>
-    withServices(async (s) =>
-      print(
-        await s.keys.createKey(o.workspace, {
-          type: o.type,
-          name: o.name,
-          scopes: o.scopes as never,
-          agent_ids: o.agents ?? null,
-        }),
+  .action(
+    (o: {
+      workspace: string;
+      type: 'secret' | 'public';
+      name: string;
+      scopes?: string[];
+      agents?: string[];
+    }) =>
+      withServices(async (s) =>
+        print(
+          await s.keys.createKey(o.workspace, {
+            type: o.type,
+            name: o.name,
+            scopes: o.scopes as never,
+            agent_ids: o.agents ?? null,
+          }),
+        ),
       ),
-    ),
   );
 
 const agent = program.command('agent').description('manage agents');

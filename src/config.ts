@@ -6,7 +6,8 @@ import path from 'node:path';
  * The only reader of process.env. Every variable is validated at once and every bad one is
  * listed, so a misconfigured server fails at start with one readable message.
  */
-const Int = (min: number, max: number, def: number) => Type.Integer({ minimum: min, maximum: max, default: def });
+const Int = (min: number, max: number, def: number) =>
+  Type.Integer({ minimum: min, maximum: max, default: def });
 const OptStr = () => Type.Optional(Type.String({ minLength: 1 }));
 
 const EnvSchema = Type.Object({
@@ -119,10 +120,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     server: {
       port: env.PORT,
       host,
-      publicUrl: (env.PAPO_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${env.PORT}`).replace(
-        /\/+$/,
-        '',
-      ),
+      publicUrl: (
+        env.PAPO_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${env.PORT}`
+      ).replace(/\/+$/, ''),
     },
     db: { url: env.DATABASE_URL, dataDir: path.resolve(env.PAPO_DATA_DIR) },
     redisUrl: env.REDIS_URL,

@@ -35,10 +35,15 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
   });
   await app.listen({ port: config.server.port, host: config.server.host });
   if (first) printFirstStart(config, first);
-  else app.log.info(`Papo listening on ${config.server.publicUrl} (API reference: ${config.server.publicUrl}/docs)`);
+  else
+    app.log.info(
+      `Papo listening on ${config.server.publicUrl} (API reference: ${config.server.publicUrl}/docs)`,
+    );
 
   const sweeper = setInterval(() => {
-    expireDueConversations(db.db, systemClock.now()).catch((err: unknown) => app.log.warn({ err }, 'expiry sweep failed'));
+    expireDueConversations(db.db, systemClock.now()).catch((err: unknown) =>
+      app.log.warn({ err }, 'expiry sweep failed'),
+    );
   }, config.runtime.sweeperIntervalMs);
   sweeper.unref();
 
@@ -46,7 +51,10 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal, inflight: services.runtime.tracker.count }, 'shutting down: finishing in-flight generations');
+    app.log.info(
+      { signal, inflight: services.runtime.tracker.count },
+      'shutting down: finishing in-flight generations',
+    );
     clearInterval(sweeper);
     const finished = await services.runtime.tracker.drain(config.runtime.shutdownGraceMs);
     if (!finished) app.log.warn('shutdown grace period ended with generations still running');

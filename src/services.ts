@@ -1,7 +1,10 @@
 import type { AppDeps } from './app.js';
 import { createAgentsService, type AgentsService } from './features/agents/agents.service.js';
 import { createFilesService, type FilesService } from './features/files/files.service.js';
-import { createConversationsService, type ConversationsService } from './features/conversations/conversations.service.js';
+import {
+  createConversationsService,
+  type ConversationsService,
+} from './features/conversations/conversations.service.js';
 import { createKeysService, type KeysService } from './features/keys/keys.service.js';
 import { createModelsService, type ModelsService } from './features/models/models.service.js';
 import { createMessagesService, type MessagesService } from './features/messages/messages.service.js';
@@ -62,7 +65,12 @@ export function createServices(deps: AppDeps): Services {
     operator: createOperatorAuth(db, config.adminToken),
     workspaces: createWorkspacesService({ db, clock }),
     keys: createKeysService({ db, clock }),
-    agents: createAgentsService({ db, clock, defaultModel: config.defaultModel }),
+    agents: createAgentsService({
+      db,
+      clock,
+      defaultModel: config.defaultModel,
+      isKnownModel: (m) => deps.gateway.isKnownModel(m),
+    }),
     users: createUsersService({ db, clock }),
     sessions: createSessionsService({ db, clock }),
     messages: createMessagesService(messageDeps),

@@ -15,7 +15,12 @@ let counter = 0;
 const unique = (p: string) => `${p}-${Date.now().toString(36)}-${++counter}`;
 
 export async function newWorkspace(t: TestApp, name = unique('ws')): Promise<string> {
-  const res = await t.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: admin, payload: { name } });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/admin/workspaces',
+    headers: admin,
+    payload: { name },
+  });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ id: string }>().id;
 }
@@ -35,7 +40,11 @@ export async function newKey(
   return res.json<{ id: string; key: string }>();
 }
 
-export async function newAgent(t: TestApp, workspaceId: string, body: Record<string, unknown> = {}): Promise<string> {
+export async function newAgent(
+  t: TestApp,
+  workspaceId: string,
+  body: Record<string, unknown> = {},
+): Promise<string> {
   const res = await t.app.inject({
     method: 'POST',
     url: `/v1/admin/workspaces/${workspaceId}/agents`,

@@ -16,7 +16,8 @@ import { createFsBlobStore } from '../src/platform/storage/fs-blob-store.js';
 export const OPERATOR_TOKEN = 'test-operator-token-0123456789';
 
 /** `pglite` (default) or `postgres` (PAPO_TEST_DB=postgres; CI runs the suite on both). */
-export const TEST_DRIVER: 'pglite' | 'postgres' = process.env['PAPO_TEST_DB'] === 'postgres' ? 'postgres' : 'pglite';
+export const TEST_DRIVER: 'pglite' | 'postgres' =
+  process.env['PAPO_TEST_DB'] === 'postgres' ? 'postgres' : 'pglite';
 const PG_ADMIN_URL = process.env['PAPO_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestApp {
@@ -69,7 +70,8 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const clock = new ManualClock();
   const gateway = new ModelGateway(config, opts.providers);
   const blobs = createFsBlobStore(path.join(dataDir, 'files'));
-  const { app, services } = await buildApp({ config, db, clock, gateway, blobs, logger: false });
+  const logger = process.env['PAPO_TEST_LOG'] ? { level: process.env['PAPO_TEST_LOG'] } : false;
+  const { app, services } = await buildApp({ config, db, clock, gateway, blobs, logger });
   await app.ready();
   return {
     app,

@@ -74,14 +74,22 @@ export class InvalidRequestError extends AppError {
 
 export class ValidationError extends AppError {
   constructor(issues: Issue[], message = 'The request is not valid.') {
-    super('validation_error', `${message} ${issues.map((i) => `${i.path || i.location}: ${i.message}`).join('; ')}`, {
-      issues,
-    });
+    super(
+      'validation_error',
+      `${message} ${issues.map((i) => `${i.path || i.location}: ${i.message}`).join('; ')}`,
+      {
+        issues,
+      },
+    );
   }
 }
 
 /** A single invalid field in a request body. */
-export function invalidField(path: string, message: string, location: Issue['location'] = 'body'): ValidationError {
+export function invalidField(
+  path: string,
+  message: string,
+  location: Issue['location'] = 'body',
+): ValidationError {
   return new ValidationError([{ location, path, message }]);
 }
 

@@ -17,6 +17,18 @@ export async function getAgentOrThrow(db: DbOrTx, workspaceId: string, agentId: 
   return row;
 }
 
+/** getAgentOrThrow inside a transaction, holding the row lock until it ends (PATCH/publish). */
+export async function lockAgentOrThrow(tx: DbOrTx, workspaceId: string, agentId: string): Promise<AgentRow> {
+  if (!isUuid(agentId)) throw new NotFoundError('agent', agentId);
+  const [row] = await tx
+    .select()
+    .from(agents)
+    .where(and(eq(agents.id, agentId), eq(agents.workspaceId, workspaceId), isNull(agents.deletedAt)))
+    .for('update');
+  if (!row) throw new NotFoundError('agent', agentId);
+  return row;
+}
+
 /** The agent and its latest published version, or 409 agent_unavailable (README §6.3 "runnable"). */
 export async function getRunnableAgent(
   db: DbOrTx,

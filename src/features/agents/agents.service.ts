@@ -10,10 +10,16 @@ import {
 } from '../../platform/db/schema/index.js';
 import { invalidField, NotFoundError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import { assertJsonSize } from '../../platform/json-size.js';
 import { toPage, type Page } from '../../platform/http/pagination.js';
-import { isKnownProvider } from '../../platform/llm/model-ref.js';
 import { getWorkspaceOrThrow } from '../workspaces/workspaces.repo.js';
-import { countAgents, getAgentOrThrow, listAgentRows, type AgentRow } from './agents.repo.js';
+import {
+  countAgents,
+  getAgentOrThrow,
+  listAgentRows,
+  lockAgentOrThrow,
+  type AgentRow,
+} from './agents.repo.js';
 
 export type OutputFormat = 'markdown' | 'plain' | 'whatsapp' | 'slack';
 export type AgentStatus = 'draft' | 'active' | 'inactive' | 'archived';
@@ -46,7 +52,7 @@ export interface Agent extends Required<Omit<AgentInput, 'inactivity'>> {
   updated_at: string;
 }
 
-const RUNTIME_FIELDS = ['instructions', 'model', 'temperature', 'max_output_tokens'] as const;
+const RUNTIME_KEYS = ['instructions', 'model', 'temperature', 'maxOutputTokens'] as const;
 
 export function toAgent(row: AgentRow): Agent {
   return {
@@ -84,13 +90,28 @@ export interface AgentsService {
   deleteAgent(workspaceId: string, agentId: string): Promise<void>;
 }
 
-export function createAgentsService(deps: { db: Db; clock: Clock; defaultModel: string }): AgentsService {
+export function createAgentsService(deps: {
+  db: Db;
+  clock: Clock;
+  defaultModel: string;
+  /** Whether `provider:model-id` names a provider Papo knows (configured or not). */
+  isKnownModel: (model: string) => boolean;
+}): AgentsService {
   const { db, clock } = deps;
 
   function checkModel(model: string): void {
-    if (!isKnownProvider(model)) {
-      throw invalidField('model', 'must be provider:model-id with provider demo, openai, anthropic, google or openai-compatible');
+    if (!deps.isKnownModel(model)) {
+      throw invalidField(
+        'model',
+        'must be provider:model-id with provider demo, openai, anthropic, google or openai-compatible',
+      );
     }
+  }
+
+  /** Checks the schema cannot express: a known provider, 16 KiB free-form objects (README §5). */
+  function checkInput(input: Partial<AgentInput>): void {
+    if (input.model !== undefined) checkModel(input.model);
+    assertJsonSize('metadata', input.metadata);
   }
 
   async function publish(tx: Tx, row: AgentRow, runtime: AgentRuntime, now: Date): Promise<number> {
@@ -114,7 +135,7 @@ export function createAgentsService(deps: { db: Db; clock: Clock; defaultModel: 
     async createAgent(workspaceId, input) {
       const workspace = await getWorkspaceOrThrow(db, workspaceId);
       const model = input.model ?? deps.defaultModel;
-      checkModel(model);
+      checkInput({ ...input, model });
       const now = clock.now();
       const runtime: AgentRuntime = {
         instructions: input.instructions,
@@ -169,16 +190,19 @@ export function createAgentsService(deps: { db: Db; clock: Clock; defaultModel: 
     },
 
     async getAgent(workspaceId, agentId) {
+      await getWorkspaceOrThrow(db, workspaceId);
       return toAgent(await getAgentOrThrow(db, workspaceId, agentId));
     },
 
     async updateAgent(workspaceId, agentId, patch) {
-      if (patch.model !== undefined) checkModel(patch.model);
+      checkInput(patch);
+      await getWorkspaceOrThrow(db, workspaceId);
       const row = await withNameConflict(() =>
         db.transaction(async (tx) => {
-          const current = await getAgentOrThrow(tx, workspaceId, agentId);
+          // The row lock serialises concurrent PATCHes, so each publishes the next version number.
+          const current = await lockAgentOrThrow(tx, workspaceId, agentId);
+          if (Object.values(patch).every((v) => v === undefined)) return current;
           const now = clock.now();
-          const runtimeChanged = RUNTIME_FIELDS.some((f) => patch[f] !== undefined);
           const draft: AgentRuntime = {
             ...current.draft,
             ...(patch.instructions !== undefined && { instructions: patch.instructions }),
@@ -186,6 +210,8 @@ export function createAgentsService(deps: { db: Db; clock: Clock; defaultModel: 
             ...(patch.temperature !== undefined && { temperature: patch.temperature }),
             ...(patch.max_output_tokens !== undefined && { maxOutputTokens: patch.max_output_tokens }),
           };
+          // Only a real change of a runtime field publishes a new version.
+          const runtimeChanged = RUNTIME_KEYS.some((k) => draft[k] !== current.draft[k]);
           const version = runtimeChanged ? await publish(tx, current, draft, now) : current.latestVersion;
           const [updated] = await tx
             .update(agents)
@@ -219,6 +245,7 @@ export function createAgentsService(deps: { db: Db; clock: Clock; defaultModel: 
     },
 
     async deleteAgent(workspaceId, agentId) {
+      await getWorkspaceOrThrow(db, workspaceId);
       const current = await getAgentOrThrow(db, workspaceId, agentId);
       const deleted = await db
         .update(agents)
@@ -245,8 +272,8 @@ async function withNameConflict<T>(fn: () => Promise<T>): Promise<T> {
 export function isUniqueViolation(err: unknown, constraint: string): boolean {
   for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
     const rec = e as { code?: string; constraint?: string; message?: string };
-    if (rec.code === '23505' && (rec.constraint === constraint || rec.message?.includes(constraint))) return true;
+    if (rec.code === '23505' && (rec.constraint === constraint || rec.message?.includes(constraint)))
+      return true;
   }
   return false;
 }
-

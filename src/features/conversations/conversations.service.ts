@@ -79,7 +79,11 @@ export function toSummary(row: ConversationRow, now: Date): ConversationSummary 
 
 export interface ConversationsService {
   listConversations(workspaceId: string, f: ConversationFilters): Promise<Page<ConversationSummary>>;
-  getConversationDetail(workspaceId: string, id: string, agentIds: string[] | null): Promise<ConversationDetail>;
+  getConversationDetail(
+    workspaceId: string,
+    id: string,
+    agentIds: string[] | null,
+  ): Promise<ConversationDetail>;
 }
 
 /** The operator's view of conversations (admin.md): every kind, every role, with usage. */

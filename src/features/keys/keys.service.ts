@@ -94,7 +94,8 @@ export function createKeysService(deps: { db: Db; clock: Clock }): KeysService {
       if (agentIds) await assertAgentsInWorkspace(workspaceId, agentIds);
 
       const key = `papo_${input.type === 'secret' ? 'sk' : 'pk'}_${randomAlphanumeric(40)}`;
-      const scopes: Scope[] = input.type === 'secret' ? [...new Set<Scope>(input.scopes ?? ['agent:run'])] : [];
+      const scopes: Scope[] =
+        input.type === 'secret' ? [...new Set<Scope>(input.scopes ?? ['agent:run'])] : [];
       const [row] = await db
         .insert(apiKeys)
         .values({
@@ -106,7 +107,8 @@ export function createKeysService(deps: { db: Db; clock: Clock }): KeysService {
           prefix: key.slice(0, 12),
           scopes,
           agentIds,
-          allowedOrigins: input.allowed_origins && input.allowed_origins.length > 0 ? input.allowed_origins : null,
+          allowedOrigins:
+            input.allowed_origins && input.allowed_origins.length > 0 ? input.allowed_origins : null,
           rateLimitPerMinute: input.rate_limit_per_minute ?? null,
           createdAt: clock.now(),
         })
@@ -143,7 +145,13 @@ export function createKeysService(deps: { db: Db; clock: Clock }): KeysService {
         .select({ key: apiKeys })
         .from(apiKeys)
         .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
-        .where(and(eq(apiKeys.hash, sha256Hex(presented)), isNull(apiKeys.revokedAt), isNull(workspaces.deletedAt)));
+        .where(
+          and(
+            eq(apiKeys.hash, sha256Hex(presented)),
+            isNull(apiKeys.revokedAt),
+            isNull(workspaces.deletedAt),
+          ),
+        );
       if (!row) throw invalidKey();
       const k = row.key;
       // last_used_at is advisory: written at most once a minute per key, off the request path.

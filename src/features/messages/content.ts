@@ -20,7 +20,12 @@ const MAX_ATTACHMENTS = 10;
  */
 export async function normaliseContent(
   input: ContentInput,
-  opts: { files: FilesService; workspaceId: string; path?: string; visibleFile?: (conversationId: string | null) => boolean },
+  opts: {
+    files: FilesService;
+    workspaceId: string;
+    path?: string;
+    visibleFile?: (conversationId: string | null) => boolean;
+  },
 ): Promise<ContentBlock[]> {
   const base = opts.path ?? 'content';
   if (typeof input === 'string') return [{ type: 'text', text: input }];
@@ -32,12 +37,21 @@ export async function normaliseContent(
   }
   const textLength = input.reduce((n, b) => n + (b.type === 'text' ? b.text.length : 0), 0);
   if (textLength > MAX_TEXT) {
-    issues.push({ location: 'body', path: base, message: `total text must be at most ${MAX_TEXT} characters` });
+    issues.push({
+      location: 'body',
+      path: base,
+      message: `total text must be at most ${MAX_TEXT} characters`,
+    });
   }
   input.forEach((b, i) => {
     if (b.type !== 'image') return;
     const has = Number(b.file_id !== undefined) + Number(b.url !== undefined);
-    if (has !== 1) issues.push({ location: 'body', path: `${base}[${i}]`, message: 'needs exactly one of file_id or url' });
+    if (has !== 1)
+      issues.push({
+        location: 'body',
+        path: `${base}[${i}]`,
+        message: 'needs exactly one of file_id or url',
+      });
     else if (b.url !== undefined) {
       // README §7 URL fetching (SSRF-checked download) is not built yet; say so instead of guessing.
       issues.push({
@@ -60,13 +74,19 @@ export async function normaliseContent(
     const fileId = b.file_id!;
     const row = found.get(fileId);
     if (!row || (opts.visibleFile && !opts.visibleFile(row.conversationId))) {
-      throw new AppError('file_not_found', `Content block ${i} names a file that does not exist or is not visible.`, {
-        file_id: fileId,
-      });
+      throw new AppError(
+        'file_not_found',
+        `Content block ${i} names a file that does not exist or is not visible.`,
+        {
+          file_id: fileId,
+        },
+      );
     }
     if (b.type === 'image') {
       if (!(IMAGE_TYPES as readonly string[]).includes(row.mimeType)) {
-        throw new ValidationError([{ location: 'body', path: `${base}[${i}].file_id`, message: 'is not an image file' }]);
+        throw new ValidationError([
+          { location: 'body', path: `${base}[${i}].file_id`, message: 'is not an image file' },
+        ]);
       }
       blocks.push({ type: 'image', file_id: fileId });
     } else {

@@ -72,6 +72,9 @@ export async function generate(
 export function generationError(failure: GenerationFailure, timeoutMs: number, messageId?: string): AppError {
   const ctx = messageId ? { message_id: messageId } : {};
   return failure.error.kind === 'timeout'
-    ? new AppError('model_timeout', failure.error.publicMessage, { timeout_s: Math.round(timeoutMs / 1000), ...ctx })
+    ? new AppError('model_timeout', failure.error.publicMessage, {
+        timeout_s: Math.round(timeoutMs / 1000),
+        ...ctx,
+      })
     : new AppError('model_error', failure.error.publicMessage, ctx);
 }

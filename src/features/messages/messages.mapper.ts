@@ -27,7 +27,9 @@ export interface Message {
   cost_usd: number | null;
 }
 
-export function usageOf(row: Pick<MessageRow, 'inputTokens' | 'outputTokens' | 'cachedTokens'>): Usage | null {
+export function usageOf(
+  row: Pick<MessageRow, 'inputTokens' | 'outputTokens' | 'cachedTokens'>,
+): Usage | null {
   if (row.inputTokens === null || row.outputTokens === null) return null;
   return {
     input_tokens: row.inputTokens,

@@ -67,7 +67,11 @@ export interface MessageQuery {
   roles: Array<MessageRow['role']>;
 }
 
-export async function listMessageRows(db: DbOrTx, conversationId: string, q: MessageQuery): Promise<MessageRow[]> {
+export async function listMessageRows(
+  db: DbOrTx,
+  conversationId: string,
+  q: MessageQuery,
+): Promise<MessageRow[]> {
   const conds: SQL[] = [eq(messages.conversationId, conversationId), inArray(messages.role, q.roles)];
   if (q.after !== undefined) conds.push(gt(messages.id, q.after));
   if (q.before !== undefined) conds.push(lt(messages.id, q.before));
@@ -80,7 +84,11 @@ export async function listMessageRows(db: DbOrTx, conversationId: string, q: Mes
     .offset(q.offset);
 }
 
-export async function getMessageOrThrow(db: DbOrTx, conversationId: string, messageId: string): Promise<MessageRow> {
+export async function getMessageOrThrow(
+  db: DbOrTx,
+  conversationId: string,
+  messageId: string,
+): Promise<MessageRow> {
   if (!isUuid(messageId)) throw new NotFoundError('message', messageId);
   const [row] = await db
     .select()

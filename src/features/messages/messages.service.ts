@@ -3,7 +3,12 @@ import type { Runtime } from '../../services.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/client.js';
 import type { ContentBlock } from '../../platform/db/schema/index.js';
-import { AppError, ConversationClosedError, NotFoundError, ServiceUnavailableError } from '../../platform/errors.js';
+import {
+  AppError,
+  ConversationClosedError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { ModelGateway } from '../../platform/llm/gateway.js';
 import { toPage, type Page } from '../../platform/http/pagination.js';
@@ -24,7 +29,13 @@ import { getUserOrThrow } from '../users/users.service.js';
 import { normaliseContent, type ContentInput } from './content.js';
 import { generate, generationError } from './generate.js';
 import { toMessage, type Message, type MessageRole } from './messages.mapper.js';
-import { firstText, getMessageOrThrow, insertMessage, listMessageRows, loadHistory } from './messages.repo.js';
+import {
+  firstText,
+  getMessageOrThrow,
+  insertMessage,
+  listMessageRows,
+  loadHistory,
+} from './messages.repo.js';
 import { toModelMessages } from './model-input.js';
 import { storeReply } from './reply.js';
 import { buildSystemContext } from './system-context.js';
@@ -50,9 +61,18 @@ export interface ListMessagesQuery {
 
 export interface MessagesService {
   /** Sync send (A10): waits for its turn, stores the user message and the reply. */
-  sendMessage(ctx: RequestContext, sessionId: string, input: MessageCreateInput, onStarted?: () => void): Promise<SendMessageResult>;
+  sendMessage(
+    ctx: RequestContext,
+    sessionId: string,
+    input: MessageCreateInput,
+    onStarted?: () => void,
+  ): Promise<SendMessageResult>;
   /** Streaming send (A11): checks everything, then generates in the background into a replayable stream. */
-  streamMessage(ctx: RequestContext, sessionId: string, input: MessageCreateInput): Promise<{ streamId: string }>;
+  streamMessage(
+    ctx: RequestContext,
+    sessionId: string,
+    input: MessageCreateInput,
+  ): Promise<{ streamId: string }>;
   listMessages(ctx: RequestContext, sessionId: string, q: ListMessagesQuery): Promise<Page<Message>>;
   getMessage(ctx: RequestContext, sessionId: string, messageId: string): Promise<Message>;
   /** Finds a stream of this session for resume (A20); 404 when unknown, expired or another session's. */
@@ -85,7 +105,11 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
   const timeoutMs = config.runtime.modelTimeoutMs;
 
   /** Every check that can fail before execution (README §5 order), so streams can still answer JSON. */
-  async function prepare(ctx: RequestContext, sessionId: string, input: MessageCreateInput): Promise<Prepared> {
+  async function prepare(
+    ctx: RequestContext,
+    sessionId: string,
+    input: MessageCreateInput,
+  ): Promise<Prepared> {
     requireScope(ctx.principal, 'agent:run');
     if (runtime.tracker.isDraining) throw new ServiceUnavailableError();
     assertJsonSize('metadata', input.metadata);
@@ -95,7 +119,8 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
     const status = effectiveStatus(conversation, clock.now());
     if (status !== 'active') throw new ConversationClosedError(conversation.id, status);
     const { agent } = await getRunnableAgent(db, workspaceId, conversation.agentId);
-    if (agent.rateLimits.requests_per_minute) await ctx.charge(`agent:${agent.id}`, agent.rateLimits.requests_per_minute);
+    if (agent.rateLimits.requests_per_minute)
+      await ctx.charge(`agent:${agent.id}`, agent.rateLimits.requests_per_minute);
     const perConversation = agent.rateLimits.messages_per_minute_per_conversation;
     if (perConversation) await ctx.charge(`conversation:${conversation.id}`, perConversation);
     return { conversation, agent, role: input.role ?? 'user', blocks, metadata: input.metadata ?? {} };
@@ -106,7 +131,11 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
    * first, conditionally on the conversation still being active; then the reply is generated
    * and stored whatever happens to the caller. Model failures store a `failed` reply.
    */
-  async function execute(p: Prepared, emit: Emit | undefined, onStarted: (() => void) | undefined): Promise<SendMessageResult> {
+  async function execute(
+    p: Prepared,
+    emit: Emit | undefined,
+    onStarted: (() => void) | undefined,
+  ): Promise<SendMessageResult> {
     return runtime.queue.run(p.conversation.id, async () => {
       const workspaceId = p.conversation.workspaceId;
       const { agent, version } = await getRunnableAgent(db, workspaceId, p.conversation.agentId);
@@ -124,7 +153,12 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
           metadata: p.metadata,
           createdAt: now,
         },
-        { requireActive: true, idleTtlSeconds: agent.idleTtlSeconds, visible: true, title: p.role === 'user' ? firstText(p.blocks) : undefined },
+        {
+          requireActive: true,
+          idleTtlSeconds: agent.idleTtlSeconds,
+          visible: true,
+          title: p.role === 'user' ? firstText(p.blocks) : undefined,
+        },
       );
       if (!stored) {
         const status = await currentStatus(p.conversation);
@@ -145,7 +179,11 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
         {
           agent,
           version,
-          system: buildSystemContext({ instructions: version.instructions, context: p.conversation.context, user }),
+          system: buildSystemContext({
+            instructions: version.instructions,
+            context: p.conversation.context,
+            user,
+          }),
           messages: await toModelMessages(
             history.map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
             files,
@@ -192,16 +230,20 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
     const work = execute(p, emit, undefined)
       .catch((err: unknown) => {
         if (err instanceof AppError && (err.code === 'model_error' || err.code === 'model_timeout')) return; // already emitted
-        const code = err instanceof AppError && err.code === 'conversation_closed' ? err.code : 'internal_error';
+        const code =
+          err instanceof AppError && err.code === 'conversation_closed' ? err.code : 'internal_error';
         if (code === 'internal_error') ctx.log.error({ err }, 'streamed generation failed');
-        const message = err instanceof AppError && code !== 'internal_error' ? err.message : 'An unexpected error occurred.';
+        const message =
+          err instanceof AppError && code !== 'internal_error'
+            ? err.message
+            : 'An unexpected error occurred.';
         writer.emit('error', { error: { code, message } });
       })
       .finally(() => {
         writer.emit('done', {});
         writer.end();
       });
-    runtime.tracker.track(work);
+    void runtime.tracker.track(work);
   }
 
   return {
@@ -213,11 +255,18 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
     async streamMessage(ctx, sessionId, input) {
       const p = await prepare(ctx, sessionId, input);
       if (p.role === 'assistant') {
-        throw new AppError('validation_error', 'role: assistant messages cannot be streamed; use the sync endpoint.', {
-          issues: [{ location: 'body', path: 'role', message: 'must be user on the streaming endpoint' }],
-        });
+        throw new AppError(
+          'validation_error',
+          'role: assistant messages cannot be streamed; use the sync endpoint.',
+          {
+            issues: [{ location: 'body', path: 'role', message: 'must be user on the streaming endpoint' }],
+          },
+        );
       }
-      const writer = runtime.hub.create({ workspaceId: p.conversation.workspaceId, conversationId: p.conversation.id });
+      const writer = runtime.hub.create({
+        workspaceId: p.conversation.workspaceId,
+        conversationId: p.conversation.id,
+      });
       writer.emit('stream.started', { stream_id: writer.streamId, session_id: p.conversation.id });
       runInStream(writer, p, ctx);
       return { streamId: writer.streamId };
@@ -253,9 +302,19 @@ function parseRoles(roles: string | undefined): MessageRole[] {
   const list = roles.split(',').map((r) => r.trim());
   const bad = list.filter((r) => !(ALL_ROLES as readonly string[]).includes(r));
   if (list.length === 0 || roles.trim() === '' || bad.length > 0) {
-    throw new AppError('validation_error', 'roles must be a comma-separated subset of user, assistant, system, tool.', {
-      issues: [{ location: 'query', path: 'roles', message: 'must be a comma-separated subset of user, assistant, system, tool' }],
-    });
+    throw new AppError(
+      'validation_error',
+      'roles must be a comma-separated subset of user, assistant, system, tool.',
+      {
+        issues: [
+          {
+            location: 'query',
+            path: 'roles',
+            message: 'must be a comma-separated subset of user, assistant, system, tool',
+          },
+        ],
+      },
+    );
   }
   return [...new Set(list)] as MessageRole[];
 }

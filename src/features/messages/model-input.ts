@@ -21,7 +21,9 @@ export async function toModelMessages(
   workspaceId: string,
 ): Promise<ModelMessage[]> {
   const ids = history.flatMap((m) =>
-    m.content.flatMap((b) => ((b.type === 'image' || b.type === 'file') && 'file_id' in b ? [b.file_id] : [])),
+    m.content.flatMap((b) =>
+      (b.type === 'image' || b.type === 'file') && 'file_id' in b ? [b.file_id] : [],
+    ),
   );
   const rows = ids.length > 0 ? await files.findFiles(workspaceId, ids) : new Map();
   const out: ModelMessage[] = [];
@@ -46,7 +48,10 @@ export async function toModelMessages(
       } else if (TEXT_TYPES.includes(row.mimeType)) {
         parts.push({ type: 'text', text: `[file ${row.name}]\n${data.toString('utf8')}` });
       } else if (row.mimeType === DOCX) {
-        parts.push({ type: 'text', text: `[file ${row.name}: Word document; its text is not available to you]` });
+        parts.push({
+          type: 'text',
+          text: `[file ${row.name}: Word document; its text is not available to you]`,
+        });
       } else {
         parts.push({ type: 'file', data, mediaType: row.mimeType, filename: row.name });
       }

@@ -10,7 +10,14 @@ import { insertMessage } from './messages.repo.js';
 /** One row per generation, persisted or not; the usage endpoint sums these. */
 export async function recordUsage(
   db: Db,
-  r: { workspaceId: string; agentId: string; conversationId: string | null; messageId: string | null; outcome: GenerationSuccess; at: Date },
+  r: {
+    workspaceId: string;
+    agentId: string;
+    conversationId: string | null;
+    messageId: string | null;
+    outcome: GenerationSuccess;
+    at: Date;
+  },
 ): Promise<void> {
   await db.insert(usageRecords).values({
     id: newId(),

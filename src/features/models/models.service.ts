@@ -14,7 +14,11 @@ export interface ModelEntry {
   provider: string;
   label: string | null;
   available: boolean;
-  price: { input_usd_per_mtok: number; cached_input_usd_per_mtok: number; output_usd_per_mtok: number } | null;
+  price: {
+    input_usd_per_mtok: number;
+    cached_input_usd_per_mtok: number;
+    output_usd_per_mtok: number;
+  } | null;
 }
 
 export interface ModelsCatalogue {
@@ -27,7 +31,13 @@ export interface ModelsService {
 }
 
 /** The built-in demo model plus every model the operator declared, each with a stable id. */
-export function createModelsService(deps: { db: Db; clock: Clock; config: Config; gateway: ModelGateway; prices: PriceTable }): ModelsService {
+export function createModelsService(deps: {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  gateway: ModelGateway;
+  prices: PriceTable;
+}): ModelsService {
   const { db, config } = deps;
   return {
     async listModels() {
@@ -51,7 +61,13 @@ export function createModelsService(deps: { db: Db; clock: Clock; config: Config
             provider,
             label: declared.find((d) => d.model === model)?.label ?? null,
             available: configured.has(provider),
-            price: p ? { input_usd_per_mtok: p.input, cached_input_usd_per_mtok: p.cachedInput, output_usd_per_mtok: p.output } : null,
+            price: p
+              ? {
+                  input_usd_per_mtok: p.input,
+                  cached_input_usd_per_mtok: p.cachedInput,
+                  output_usd_per_mtok: p.output,
+                }
+              : null,
           };
         }),
       };

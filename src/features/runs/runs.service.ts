@@ -46,7 +46,11 @@ export function createRunsService(deps: MessagesDeps): RunsService {
       const last = input.messages[input.messages.length - 1];
       if ((last?.role ?? 'user') !== 'user') {
         throw new ValidationError([
-          { location: 'body', path: `messages[${input.messages.length - 1}].role`, message: 'the last message must have role user' },
+          {
+            location: 'body',
+            path: `messages[${input.messages.length - 1}].role`,
+            message: 'the last message must have role user',
+          },
         ]);
       }
       assertJsonSize('context', input.context);
@@ -57,10 +61,15 @@ export function createRunsService(deps: MessagesDeps): RunsService {
       const user = input.user ? await resolveSessionUser(db, workspaceId, input.user) : null;
       const items: Array<HistoryItem & { metadata: Record<string, unknown> }> = [];
       for (const [i, m] of input.messages.entries()) {
-        const content: ContentBlock[] = await normaliseContent(m.content, { files, workspaceId, path: `messages[${i}].content` });
+        const content: ContentBlock[] = await normaliseContent(m.content, {
+          files,
+          workspaceId,
+          path: `messages[${i}].content`,
+        });
         items.push({ role: m.role ?? 'user', content, metadata: m.metadata ?? {} });
       }
-      if (agent.rateLimits.requests_per_minute) await ctx.charge(`agent:${agent.id}`, agent.rateLimits.requests_per_minute);
+      if (agent.rateLimits.requests_per_minute)
+        await ctx.charge(`agent:${agent.id}`, agent.rateLimits.requests_per_minute);
       const context = input.context ?? {};
       const persist = input.persist ?? true;
 
@@ -126,12 +135,27 @@ export function createRunsService(deps: MessagesDeps): RunsService {
         );
         const at = clock.now();
         if (sessionId) {
-          const reply = await storeReply(db, { workspaceId, conversationId: sessionId, agent, version, replyId, outcome, at });
+          const reply = await storeReply(db, {
+            workspaceId,
+            conversationId: sessionId,
+            agent,
+            version,
+            replyId,
+            outcome,
+            at,
+          });
           if (!outcome.ok) throw generationError(outcome, timeoutMs, reply.id);
           return { agent_message: toMessage(reply, agent.outputFormat), session_id: sessionId };
         }
         if (!outcome.ok) throw generationError(outcome, timeoutMs);
-        await recordUsage(db, { workspaceId, agentId: agent.id, conversationId: null, messageId: null, outcome, at });
+        await recordUsage(db, {
+          workspaceId,
+          agentId: agent.id,
+          conversationId: null,
+          messageId: null,
+          outcome,
+          at,
+        });
         const message = toMessage(
           {
             id: replyId,

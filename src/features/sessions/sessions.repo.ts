@@ -1,6 +1,6 @@
-import { and, eq, isNull, lt } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
-import { conversations } from '../../platform/db/schema/index.js';
+import { conversations, endUsers } from '../../platform/db/schema/index.js';
 import { NotFoundError } from '../../platform/errors.js';
 import { isUuid } from '../../platform/ids.js';
 import { assertAgentAllowed, type KeyPrincipal } from '../keys/principal.js';
@@ -8,7 +8,10 @@ import { assertAgentAllowed, type KeyPrincipal } from '../keys/principal.js';
 export type ConversationRow = typeof conversations.$inferSelect;
 export type ConversationStatus = ConversationRow['status'];
 
-/** Status as of `now`: an active conversation past expires_at is expired even before the sweeper runs. */
+/**
+ * Status as of `now`: an active conversation at or past expires_at is expired even before the
+ * sweeper runs. Every expiry test (here, SQL filters, the sweeper) uses this same boundary.
+ */
 export function effectiveStatus(row: ConversationRow, now: Date): ConversationStatus {
   return row.status === 'active' && row.expiresAt.getTime() <= now.getTime() ? 'expired' : row.status;
 }
@@ -42,7 +45,13 @@ export async function expireIfDue(db: DbOrTx, row: ConversationRow, now: Date): 
   const [updated] = await db
     .update(conversations)
     .set({ status: 'expired', updatedAt: now })
-    .where(and(eq(conversations.id, row.id), eq(conversations.status, 'active'), lt(conversations.expiresAt, now)))
+    .where(
+      and(
+        eq(conversations.id, row.id),
+        eq(conversations.status, 'active'),
+        lte(conversations.expiresAt, now),
+      ),
+    )
     .returning();
   return updated ?? { ...row, status: 'expired' };
 }
@@ -52,7 +61,7 @@ export async function expireDueConversations(db: DbOrTx, now: Date): Promise<num
   const rows = await db
     .update(conversations)
     .set({ status: 'expired', updatedAt: now })
-    .where(and(eq(conversations.status, 'active'), lt(conversations.expiresAt, now)))
+    .where(and(eq(conversations.status, 'active'), lte(conversations.expiresAt, now)))
     .returning({ id: conversations.id });
   return rows.length;
 }
@@ -61,4 +70,22 @@ export async function expireDueConversations(db: DbOrTx, now: Date): Promise<num
 export async function findConversation(db: DbOrTx, id: string): Promise<ConversationRow | undefined> {
   const [row] = await db.select().from(conversations).where(eq(conversations.id, id));
   return row;
+}
+
+/**
+ * Current references of the bound users that still exist (id → reference). A session shows
+ * its user's current reference; the one copied at binding time only once the user is deleted.
+ */
+export async function liveUserReferences(
+  db: DbOrTx,
+  workspaceId: string,
+  userIds: Array<string | null>,
+): Promise<Map<string, string | null>> {
+  const ids = [...new Set(userIds.filter((id): id is string => id !== null))];
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: endUsers.id, reference: endUsers.reference })
+    .from(endUsers)
+    .where(and(eq(endUsers.workspaceId, workspaceId), inArray(endUsers.id, ids), isNull(endUsers.deletedAt)));
+  return new Map(rows.map((r) => [r.id, r.reference]));
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, isNull, lt, lte, notExists, or, sql, type SQL } from 'drizzle-orm';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/client.js';
 import { conversations, endUsers } from '../../platform/db/schema/index.js';
@@ -13,6 +13,7 @@ import {
   effectiveStatus,
   expireIfDue,
   getConversationForPrincipal,
+  liveUserReferences,
   type ConversationRow,
   type ConversationStatus,
 } from './sessions.repo.js';
@@ -56,14 +57,20 @@ export interface SessionFilters {
   offset: number;
 }
 
-export function toSession(row: ConversationRow, now: Date): Session {
+/** `liveRefs`: current references of bound users that still exist (see liveUserReferences). */
+export function toSession(row: ConversationRow, now: Date, liveRefs: Map<string, string | null>): Session {
   return {
     id: row.id,
     agent_id: row.agentId,
     status: effectiveStatus(row, now),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
-    user: row.userId ? { id: row.userId, reference: row.userReference } : null,
+    user: row.userId
+      ? {
+          id: row.userId,
+          reference: liveRefs.has(row.userId) ? liveRefs.get(row.userId)! : row.userReference,
+        }
+      : null,
     messages_count: row.messagesCount,
     last_message_at: row.lastMessageAt?.toISOString() ?? null,
     closed_at: row.closedAt?.toISOString() ?? null,
@@ -112,7 +119,7 @@ export function createSessionsService(deps: { db: Db; clock: Clock }): SessionsS
           updatedAt: now,
         })
         .returning();
-      return toSession(row!, now);
+      return toSession(row!, now, new Map());
     },
 
     async listSessions(ctx, f) {
@@ -131,7 +138,8 @@ export function createSessionsService(deps: { db: Db; clock: Clock }): SessionsS
       }
       if (f.user_id !== undefined) conds.push(eq(conversations.userId, f.user_id));
       if (f.user_reference !== undefined) {
-        const ids = db
+        // the reference a Session shows: the live user's current one, else the one kept from binding
+        const liveWithReference = db
           .select({ id: endUsers.id })
           .from(endUsers)
           .where(
@@ -141,16 +149,25 @@ export function createSessionsService(deps: { db: Db; clock: Clock }): SessionsS
               isNull(endUsers.deletedAt),
             ),
           );
-        conds.push(inArray(conversations.userId, ids));
+        const boundUserLive = db
+          .select({ one: sql`1` })
+          .from(endUsers)
+          .where(and(eq(endUsers.id, conversations.userId), isNull(endUsers.deletedAt)));
+        conds.push(
+          or(
+            inArray(conversations.userId, liveWithReference),
+            and(eq(conversations.userReference, f.user_reference), notExists(boundUserLive)),
+          )!,
+        );
       }
       if (f.status === 'active') {
-        conds.push(eq(conversations.status, 'active'), gte(conversations.expiresAt, now));
+        conds.push(eq(conversations.status, 'active'), gt(conversations.expiresAt, now));
       } else if (f.status === 'expired') {
         // stored as expired, or still active but past expiry (the sweeper has not run yet)
         conds.push(
           or(
             eq(conversations.status, 'expired'),
-            and(eq(conversations.status, 'active'), lt(conversations.expiresAt, now)),
+            and(eq(conversations.status, 'active'), lte(conversations.expiresAt, now)),
           )!,
         );
       } else if (f.status === 'closed') {
@@ -165,14 +182,19 @@ export function createSessionsService(deps: { db: Db; clock: Clock }): SessionsS
         .orderBy(desc(conversations.id))
         .limit(f.limit + 1)
         .offset(f.offset);
-      return toPage(rows, f, (r) => toSession(r, now));
+      const liveRefs = await liveUserReferences(
+        db,
+        workspaceId,
+        rows.map((r) => r.userId),
+      );
+      return toPage(rows, f, (r) => toSession(r, now, liveRefs));
     },
 
     async getSession(ctx, sessionId) {
       requireScope(ctx.principal, 'agent:run');
       const now = clock.now();
-      const row = await getConversationForPrincipal(db, ctx.principal, sessionId);
-      return toSession(await expireIfDue(db, row, now), now);
+      const row = await expireIfDue(db, await getConversationForPrincipal(db, ctx.principal, sessionId), now);
+      return toSession(row, now, await liveUserReferences(db, row.workspaceId, [row.userId]));
     },
 
     async terminateSession(ctx, sessionId, reason) {
@@ -199,9 +221,7 @@ export async function terminateConversation(
     .where(and(eq(conversations.id, row.id), inArray(conversations.status, ['active', 'expired'])))
     .returning();
   const final =
-    closed ??
-    (await db.select().from(conversations).where(eq(conversations.id, row.id)))[0] ??
-    row;
+    closed ?? (await db.select().from(conversations).where(eq(conversations.id, row.id)))[0] ?? row;
   return {
     id: final.id,
     status: 'closed',

@@ -121,14 +121,28 @@ export function createUsersService(deps: { db: Db; clock: Clock }): UsersService
     const [existing] = await db
       .select({ id: endUsers.id })
       .from(endUsers)
-      .where(and(eq(endUsers.workspaceId, workspaceId), eq(endUsers.reference, reference), isNull(endUsers.deletedAt)));
-    return new AppError('user_reference_conflict', 'Another user of this workspace already has this reference.', {
-      reference,
-      user_id: existing?.id ?? null,
-    });
+      .where(
+        and(
+          eq(endUsers.workspaceId, workspaceId),
+          eq(endUsers.reference, reference),
+          isNull(endUsers.deletedAt),
+        ),
+      );
+    return new AppError(
+      'user_reference_conflict',
+      'Another user of this workspace already has this reference.',
+      {
+        reference,
+        user_id: existing?.id ?? null,
+      },
+    );
   }
 
-  async function onConflict<T>(workspaceId: string, reference: string | null | undefined, fn: () => Promise<T>) {
+  async function onConflict<T>(
+    workspaceId: string,
+    reference: string | null | undefined,
+    fn: () => Promise<T>,
+  ) {
     try {
       return await fn();
     } catch (err) {

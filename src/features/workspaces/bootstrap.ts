@@ -22,9 +22,12 @@ export const DEMO_INSTRUCTIONS =
  * On an empty database: the `default` workspace, a demo agent and a secret and a public key,
  * shown once. A marker row settles the race between instances starting together.
  */
-export async function bootstrapFirstStart(
-  deps: { db: Db; clock: Clock; services: Services; adminTokenConfigured: boolean },
-): Promise<FirstStart | undefined> {
+export async function bootstrapFirstStart(deps: {
+  db: Db;
+  clock: Clock;
+  services: Services;
+  adminTokenConfigured: boolean;
+}): Promise<FirstStart | undefined> {
   const { db, clock, services } = deps;
   const [{ n } = { n: 0 }] = await db.select({ n: sql<number>`count(*)::int` }).from(workspaces);
   if (n > 0) return undefined;
@@ -47,7 +50,17 @@ export async function bootstrapFirstStart(
     instructions: DEMO_INSTRUCTIONS,
     greeting: 'Hi! How can I help?',
   });
-  const secret = await services.keys.createKey(workspace.id, { type: 'secret', name: 'default secret key', scopes: ['agent:run', 'admin'] });
+  const secret = await services.keys.createKey(workspace.id, {
+    type: 'secret',
+    name: 'default secret key',
+    scopes: ['agent:run', 'admin'],
+  });
   const pub = await services.keys.createKey(workspace.id, { type: 'public', name: 'default public key' });
-  return { workspaceId: workspace.id, agentId: agent.id, secretKey: secret.key, publicKey: pub.key, operatorToken };
+  return {
+    workspaceId: workspace.id,
+    agentId: agent.id,
+    secretKey: secret.key,
+    publicKey: pub.key,
+    operatorToken,
+  };
 }

@@ -21,7 +21,10 @@ export async function getWorkspaceOrThrow(db: DbOrTx, id: string): Promise<Works
   return row;
 }
 
-export async function listWorkspaceRows(db: DbOrTx, page: { limit: number; offset: number }): Promise<WorkspaceRow[]> {
+export async function listWorkspaceRows(
+  db: DbOrTx,
+  page: { limit: number; offset: number },
+): Promise<WorkspaceRow[]> {
   return db
     .select()
     .from(workspaces)

@@ -20,7 +20,8 @@ export function toAppError(err: unknown): { error: AppError; unexpected: boolean
     }
     const bodyMissing =
       context === 'body' && e.validation.some((v) => v.instancePath === '' && v.keyword === 'type');
-    if (bodyMissing) return { error: new InvalidRequestError('A JSON object body is required.'), unexpected: false };
+    if (bodyMissing)
+      return { error: new InvalidRequestError('A JSON object body is required.'), unexpected: false };
     const missing = e.validation.some((v) => v.keyword === 'required');
     return {
       error: missing
@@ -40,7 +41,9 @@ export function toAppError(err: unknown): { error: AppError; unexpected: boolean
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return {
-        error: new InvalidRequestError('Unsupported Content-Type: send application/json (or multipart/form-data for uploads).'),
+        error: new InvalidRequestError(
+          'Unsupported Content-Type: send application/json (or multipart/form-data for uploads).',
+        ),
         unexpected: false,
       };
     case 'FST_REQ_FILE_TOO_LARGE':
@@ -52,7 +55,10 @@ export function toAppError(err: unknown): { error: AppError; unexpected: boolean
     case 'FST_FILES_LIMIT':
     case 'FST_FIELDS_LIMIT':
     case 'FST_PROTO_VIOLATION':
-      return { error: new InvalidRequestError('The multipart body has unexpected parts: send one part named file.'), unexpected: false };
+      return {
+        error: new InvalidRequestError('The multipart body has unexpected parts: send one part named file.'),
+        unexpected: false,
+      };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { error: new InvalidRequestError('The request body is empty or malformed.'), unexpected: false };
@@ -61,7 +67,9 @@ export function toAppError(err: unknown): { error: AppError; unexpected: boolean
   }
   if (e.statusCode === 413) {
     return {
-      error: new AppError('request_too_large', 'The request body is too large.', { limit_bytes: JSON_BODY_LIMIT }),
+      error: new AppError('request_too_large', 'The request body is too large.', {
+        limit_bytes: JSON_BODY_LIMIT,
+      }),
       unexpected: false,
     };
   }

@@ -48,7 +48,10 @@ export function createIdempotency(deps: { db: Db; clock: Clock; inProgressTtlMs:
   const { db, clock } = deps;
   const t = idempotencyRecords;
 
-  async function claim(call: IdempotentCall & { key: string }, fingerprint: string): Promise<IdempotentResponse | null> {
+  async function claim(
+    call: IdempotentCall & { key: string },
+    fingerprint: string,
+  ): Promise<IdempotentResponse | null> {
     const where = and(eq(t.workspaceId, call.workspaceId), eq(t.scope, call.scope), eq(t.key, call.key));
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = clock.now();
@@ -90,13 +93,21 @@ export function createIdempotency(deps: { db: Db; clock: Clock; inProgressTtlMs:
           .returning();
         if (taken.length > 0) return null;
       }
-      throw new AppError('idempotency_request_in_progress', 'A request with this Idempotency-Key is still running.', {
-        idempotency_key: call.key,
-      });
+      throw new AppError(
+        'idempotency_request_in_progress',
+        'A request with this Idempotency-Key is still running.',
+        {
+          idempotency_key: call.key,
+        },
+      );
     }
-    throw new AppError('idempotency_request_in_progress', 'A request with this Idempotency-Key is still running.', {
-      idempotency_key: call.key,
-    });
+    throw new AppError(
+      'idempotency_request_in_progress',
+      'A request with this Idempotency-Key is still running.',
+      {
+        idempotency_key: call.key,
+      },
+    );
   }
 
   return {

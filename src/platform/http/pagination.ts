@@ -15,10 +15,16 @@ export interface Page<T> {
 export const PageSchema = <T extends import('@sinclair/typebox').TSchema>(item: T) =>
   Type.Object({
     items: Type.Array(item),
-    next_offset: Type.Union([Type.Integer(), Type.Null()], { description: '`null` when there are no more results.' }),
+    next_offset: Type.Union([Type.Integer(), Type.Null()], {
+      description: '`null` when there are no more results.',
+    }),
   });
 
-export function toPage<R, T>(rows: R[], page: { limit: number; offset: number }, map: (row: R) => T): Page<T> {
+export function toPage<R, T>(
+  rows: R[],
+  page: { limit: number; offset: number },
+  map: (row: R) => T,
+): Page<T> {
   const more = rows.length > page.limit;
   return {
     items: rows.slice(0, page.limit).map(map),

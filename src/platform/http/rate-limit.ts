@@ -1,5 +1,10 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { AppError } from '../errors.js';
 
 export interface RateDecision {
@@ -24,7 +29,12 @@ export class RateLimits {
     let l = this.limiters.get(limit);
     if (!l) {
       l = this.redis
-        ? new RateLimiterRedis({ storeClient: this.redis, points: limit, duration: WINDOW_S, keyPrefix: `papo:rl:${limit}` })
+        ? new RateLimiterRedis({
+            storeClient: this.redis,
+            points: limit,
+            duration: WINDOW_S,
+            keyPrefix: `papo:rl:${limit}`,
+          })
         : new RateLimiterMemory({ points: limit, duration: WINDOW_S, keyPrefix: `rl:${limit}` });
       this.limiters.set(limit, l);
     }
@@ -57,5 +67,7 @@ export class RateLimits {
 /** The most restrictive of several decisions: the one with the fewest requests left. */
 export function mostRestrictive(a: RateDecision | undefined, b: RateDecision): RateDecision {
   if (!a) return b;
-  return b.remaining < a.remaining || (b.remaining === a.remaining && b.resetSeconds > a.resetSeconds) ? b : a;
+  return b.remaining < a.remaining || (b.remaining === a.remaining && b.resetSeconds > a.resetSeconds)
+    ? b
+    : a;
 }

@@ -21,5 +21,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** How the surface authenticates this route (checked in onRequest, before the body is read). */
     auth?: AuthMode;
+    /** The JSON body may be absent (or empty); the handler then sees `{}`. */
+    optionalBody?: boolean;
   }
 }

@@ -24,7 +24,9 @@ function makeAjv(coerceTypes: boolean | 'array'): Ajv {
 }
 
 /** `shared` are the schemas routes reach by `$ref` (the same ones given to app.addSchema). */
-export function createValidatorCompiler(shared: ReadonlyArray<{ $id?: string }>): FastifySchemaCompiler<object> {
+export function createValidatorCompiler(
+  shared: ReadonlyArray<{ $id?: string }>,
+): FastifySchemaCompiler<object> {
   const bodyAjv = makeAjv(false);
   const textAjv = makeAjv('array');
   for (const s of shared) {

@@ -6,7 +6,7 @@ import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { APICallError, RetryError, streamText, type LanguageModelUsage, type ModelMessage } from 'ai';
 import type { Config } from '../../config.js';
 import { createDemoModel } from './demo-model.js';
-import { parseModelRef, type ProviderName } from './model-ref.js';
+import { parseModelRef, type ModelRef, type ProviderName } from './model-ref.js';
 import type { TokenUsage } from './prices.js';
 
 export type FinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'other';
@@ -88,12 +88,27 @@ export class ModelGateway {
     for (const [name, factory] of Object.entries(overrides)) if (factory) this.factories.set(name, factory);
   }
 
+  /** A built-in provider (configured or not) or one registered through overrides (tests). */
+  isKnownModel(model: string): boolean {
+    const i = model.indexOf(':');
+    if (i <= 0 || i === model.length - 1) return false;
+    return parseModelRef(model) !== undefined || this.factories.has(model.slice(0, i));
+  }
+
   configuredProviders(): string[] {
     return [...this.factories.keys()];
   }
 
+  private overrideRef(model: string): ModelRef | undefined {
+    const i = model.indexOf(':');
+    const provider = model.slice(0, i);
+    return i > 0 && this.factories.has(provider)
+      ? { provider: provider as ProviderName, modelId: model.slice(i + 1) }
+      : undefined;
+  }
+
   async stream(call: ModelCall): Promise<ModelCallResult> {
-    const ref = parseModelRef(call.model);
+    const ref = parseModelRef(call.model) ?? this.overrideRef(call.model);
     const factory = ref && this.factories.get(ref.provider);
     if (!ref || !factory) {
       const variable = ref && ref.provider !== 'demo' ? MISSING_VARIABLE[ref.provider] : undefined;

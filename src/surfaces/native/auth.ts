@@ -39,7 +39,10 @@ export async function chargeRequest(
 }
 
 function keyLimit(deps: AuthDeps, p: KeyPrincipal): number {
-  return p.rateLimitPerMinute ?? (p.type === 'secret' ? deps.config.rateLimits.secretKey : deps.config.rateLimits.publicKey);
+  return (
+    p.rateLimitPerMinute ??
+    (p.type === 'secret' ? deps.config.rateLimits.secretKey : deps.config.rateLimits.publicKey)
+  );
 }
 
 /**
@@ -54,7 +57,8 @@ export function nativeAuthHook(deps: AuthDeps) {
 
     if (mode === 'agent-key') {
       const presented = headerValue(request, 'x-api-key');
-      if (!presented) throw new AppError('missing_api_key', 'Send your secret API key in the X-API-Key header.');
+      if (!presented)
+        throw new AppError('missing_api_key', 'Send your secret API key in the X-API-Key header.');
       const principal = await deps.keys.authenticate(presented);
       await chargeRequest(deps, request, reply, `key:${principal.keyId}`, keyLimit(deps, principal));
       requireScope(principal, 'agent:run');
@@ -65,7 +69,10 @@ export function nativeAuthHook(deps: AuthDeps) {
     // admin: operator token, or a secret key with the admin scope (Bearer or X-API-Key)
     const presented = bearerToken(request) ?? headerValue(request, 'x-api-key');
     if (!presented) {
-      throw new AppError('missing_api_key', 'Send the operator token or an admin key as Authorization: Bearer.');
+      throw new AppError(
+        'missing_api_key',
+        'Send the operator token or an admin key as Authorization: Bearer.',
+      );
     }
     if (!/^papo_(sk|pk)_/.test(presented)) {
       if (!(await deps.operator.verify(presented))) {
@@ -76,7 +83,8 @@ export function nativeAuthHook(deps: AuthDeps) {
     }
     const principal = await deps.keys.authenticate(presented);
     await chargeRequest(deps, request, reply, `key:${principal.keyId}`, keyLimit(deps, principal));
-    if (principal.type !== 'secret' || !principal.scopes.includes('admin')) throw new InsufficientScopeError('admin');
+    if (principal.type !== 'secret' || !principal.scopes.includes('admin'))
+      throw new InsufficientScopeError('admin');
     request.principal = principal;
   };
 }
@@ -87,7 +95,11 @@ export function keyPrincipal(request: FastifyRequest): KeyPrincipal {
   return p;
 }
 
-export function requestContext(deps: Pick<AuthDeps, 'rateLimits'>, request: FastifyRequest, reply: FastifyReply): RequestContext {
+export function requestContext(
+  deps: Pick<AuthDeps, 'rateLimits'>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): RequestContext {
   return {
     principal: keyPrincipal(request),
     requestId: request.id,

@@ -15,7 +15,10 @@ export const Usage = Type.Object(
     cached_tokens: Type.Integer(),
     total_tokens: Type.Integer(),
   },
-  { $id: 'Usage', description: 'Token usage; `input_tokens` includes `cached_tokens`; total = input + output.' },
+  {
+    $id: 'Usage',
+    description: 'Token usage; `input_tokens` includes `cached_tokens`; total = input + output.',
+  },
 );
 
 export const ContentBlockOut = Type.Object(
@@ -28,7 +31,12 @@ export const ContentBlockOut = Type.Object(
 export const Message = Type.Object(
   {
     id: Type.String(),
-    role: Type.Union([Type.Literal('user'), Type.Literal('assistant'), Type.Literal('system'), Type.Literal('tool')]),
+    role: Type.Union([
+      Type.Literal('user'),
+      Type.Literal('assistant'),
+      Type.Literal('system'),
+      Type.Literal('tool'),
+    ]),
     content: Type.Array(Type.Ref('ContentBlock')),
     created_at: DateTime,
     metadata: FreeObject(),
@@ -40,7 +48,10 @@ export const Message = Type.Object(
   { $id: 'Message' },
 );
 
-const TextBlockIn = Type.Object({ type: Type.Literal('text'), text: Type.String({ minLength: 1, maxLength: 32_000 }) });
+const TextBlockIn = Type.Object({
+  type: Type.Literal('text'),
+  text: Type.String({ minLength: 1, maxLength: 32_000 }),
+});
 const ImageBlockIn = Type.Object({
   type: Type.Literal('image'),
   file_id: Type.Optional(Type.String()),
@@ -55,7 +66,10 @@ export const MessageCreateRequest = Type.Object(
         Type.String({ minLength: 1, maxLength: 32_000 }),
         Type.Array(Type.Union([TextBlockIn, ImageBlockIn, FileBlockIn]), { minItems: 1, maxItems: 20 }),
       ],
-      { description: 'A string (one text block) or 1–20 content blocks (≤10 image/file blocks, ≤32,000 text chars).' },
+      {
+        description:
+          'A string (one text block) or 1–20 content blocks (≤10 image/file blocks, ≤32,000 text chars).',
+      },
     ),
     role: Type.Optional(
       Type.Union([Type.Literal('user'), Type.Literal('assistant')], {

@@ -22,5 +22,8 @@ export const apiKeys = pgTable(
     lastUsedAt: ts('last_used_at'),
     revokedAt: ts('revoked_at'),
   },
-  (t) => [uniqueIndex('api_keys_hash_uq').on(t.hash), index('api_keys_workspace_idx').on(t.workspaceId, t.id)],
+  (t) => [
+    uniqueIndex('api_keys_hash_uq').on(t.hash),
+    index('api_keys_workspace_idx').on(t.workspaceId, t.id),
+  ],
 );

@@ -104,7 +104,9 @@ export function agentAdminRoutes(app: App, { services }: AdminDeps): void {
     async (req) => {
       const scope = scopedWorkspace(req, req.params.workspace_id);
       if (scope.agentIds) {
-        throw new AppError('agent_not_allowed', 'A key limited to some agents cannot create agents.', { agent_id: null });
+        throw new AppError('agent_not_allowed', 'A key limited to some agents cannot create agents.', {
+          agent_id: null,
+        });
       }
       return services.agents.createAgent(scope.workspaceId, req.body);
     },
@@ -119,7 +121,10 @@ export function agentAdminRoutes(app: App, { services }: AdminDeps): void {
         security: adminSecurity,
         summary: 'List agents (newest first)',
         params: Type.Object({ workspace_id: Type.String() }),
-        querystring: Type.Composite([PageQuery, Type.Object({ search: Type.Optional(Type.String({ maxLength: 150 })) })]),
+        querystring: Type.Composite([
+          PageQuery,
+          Type.Object({ search: Type.Optional(Type.String({ maxLength: 150 })) }),
+        ]),
         response: { 200: PageSchema(Agent), ...errorResponses(401, 403, 404, 422) },
       },
     },
@@ -142,7 +147,10 @@ export function agentAdminRoutes(app: App, { services }: AdminDeps): void {
       },
     },
     async (req) =>
-      services.agents.getAgent(scopedAgent(req, req.params.workspace_id, req.params.agent_id), req.params.agent_id),
+      services.agents.getAgent(
+        scopedAgent(req, req.params.workspace_id, req.params.agent_id),
+        req.params.agent_id,
+      ),
   );
 
   app.patch(
@@ -179,9 +187,11 @@ export function agentAdminRoutes(app: App, { services }: AdminDeps): void {
       },
     },
     async (req, reply) => {
-      await services.agents.deleteAgent(scopedAgent(req, req.params.workspace_id, req.params.agent_id), req.params.agent_id);
+      await services.agents.deleteAgent(
+        scopedAgent(req, req.params.workspace_id, req.params.agent_id),
+        req.params.agent_id,
+      );
       return reply.status(204).send(null);
     },
   );
 }
-

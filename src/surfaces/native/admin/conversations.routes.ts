@@ -10,19 +10,28 @@ const ListQuery = Type.Composite(
     PageQuery,
     Type.Object({
       agent_id: Type.Optional(Type.String({ format: 'uuid' })),
-      status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('closed'), Type.Literal('expired')])),
+      status: Type.Optional(
+        Type.Union([Type.Literal('active'), Type.Literal('closed'), Type.Literal('expired')]),
+      ),
       user_id: Type.Optional(Type.String({ format: 'uuid' })),
       created_after: Type.Optional(DateTime),
       created_before: Type.Optional(DateTime),
       search: Type.Optional(
-        Type.String({ minLength: 1, maxLength: 200, description: 'Full text over message content, user data and ids.' }),
+        Type.String({
+          minLength: 1,
+          maxLength: 200,
+          description: 'Full text over message content, user data and ids.',
+        }),
       ),
     }),
   ],
   { additionalProperties: true, description: 'Also `metadata.<key>=<value>` (exact match).' },
 );
 
-const Summary = Type.Object({ id: Type.String(), kind: Type.String(), status: Type.String() }, { additionalProperties: true });
+const Summary = Type.Object(
+  { id: Type.String(), kind: Type.String(), status: Type.String() },
+  { additionalProperties: true },
+);
 const tags = ['Admin · Conversations'];
 const config = { auth: 'admin' as const };
 
@@ -38,7 +47,10 @@ export function conversationAdminRoutes(app: App, { services }: AdminDeps): void
         params: Type.Object({ workspace_id: Type.String() }),
         querystring: ListQuery,
         response: {
-          200: Type.Object({ items: Type.Array(Summary), next_offset: Type.Union([Type.Integer(), Type.Null()]) }),
+          200: Type.Object({
+            items: Type.Array(Summary),
+            next_offset: Type.Union([Type.Integer(), Type.Null()]),
+          }),
           ...errorResponses(401, 403, 404, 422),
         },
       },
@@ -48,9 +60,14 @@ export function conversationAdminRoutes(app: App, { services }: AdminDeps): void
       const q = req.query as typeof req.query & Record<string, unknown>;
       const metadata: Record<string, string> = {};
       for (const [k, v] of Object.entries(q)) {
-        if (k.startsWith('metadata.') && k.length > 9) metadata[k.slice(9)] = String(Array.isArray(v) ? v[0] : v);
+        if (k.startsWith('metadata.') && k.length > 9)
+          metadata[k.slice(9)] = String(Array.isArray(v) ? v[0] : v);
       }
-      return services.conversations.listConversations(scope.workspaceId, { ...req.query, metadata, agentIds: scope.agentIds });
+      return services.conversations.listConversations(scope.workspaceId, {
+        ...req.query,
+        metadata,
+        agentIds: scope.agentIds,
+      });
     },
   );
 
@@ -74,7 +91,11 @@ export function conversationAdminRoutes(app: App, { services }: AdminDeps): void
     },
     async (req) => {
       const scope = scopedWorkspace(req, req.params.workspace_id);
-      return services.conversations.getConversationDetail(scope.workspaceId, req.params.conversation_id, scope.agentIds);
+      return services.conversations.getConversationDetail(
+        scope.workspaceId,
+        req.params.conversation_id,
+        scope.agentIds,
+      );
     },
   );
 }

@@ -18,7 +18,10 @@ export const adminSecurity: Array<Record<string, string[]>> = [{ OperatorToken: 
  * The workspace an admin request may touch: the operator reaches every workspace; an admin
  * key only its own (another workspace's id answers 404, like a missing one).
  */
-export function scopedWorkspace(req: FastifyRequest, workspaceId: string): { workspaceId: string; agentIds: string[] | null } {
+export function scopedWorkspace(
+  req: FastifyRequest,
+  workspaceId: string,
+): { workspaceId: string; agentIds: string[] | null } {
   const p = req.principal;
   if (!p) throw new InsufficientScopeError('admin');
   if (p.kind === 'operator') return { workspaceId, agentIds: null };

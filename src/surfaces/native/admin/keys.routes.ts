@@ -27,7 +27,9 @@ const CreatedKey = Type.Composite([
 const CreateKeyBody = Type.Object({
   type: Type.Union([Type.Literal('secret'), Type.Literal('public')]),
   name: Type.String({ minLength: 1, maxLength: 150 }),
-  scopes: Type.Optional(Type.Array(Scope, { maxItems: 2, description: 'Secret keys only; default ["agent:run"].' })),
+  scopes: Type.Optional(
+    Type.Array(Scope, { maxItems: 2, description: 'Secret keys only; default ["agent:run"].' }),
+  ),
   agent_ids: Type.Optional(Nullable(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 1000 }))),
   allowed_origins: Type.Optional(Nullable(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 100 }))),
   rate_limit_per_minute: Type.Optional(
@@ -53,7 +55,8 @@ export function keyAdminRoutes(app: App, { services }: AdminDeps): void {
     },
     async (req) => {
       const scope = scopedWorkspace(req, req.params.workspace_id);
-      if (scope.agentIds) throw new AppError('agent_not_allowed', 'A key limited to some agents cannot create keys.', {});
+      if (scope.agentIds)
+        throw new AppError('agent_not_allowed', 'A key limited to some agents cannot create keys.', {});
       return services.keys.createKey(scope.workspaceId, req.body);
     },
   );
@@ -71,7 +74,8 @@ export function keyAdminRoutes(app: App, { services }: AdminDeps): void {
         response: { 200: PageSchema(ApiKey), ...errorResponses(401, 403, 404, 422) },
       },
     },
-    async (req) => services.keys.listKeys(scopedWorkspace(req, req.params.workspace_id).workspaceId, req.query),
+    async (req) =>
+      services.keys.listKeys(scopedWorkspace(req, req.params.workspace_id).workspaceId, req.query),
   );
 
   app.delete(
@@ -87,7 +91,10 @@ export function keyAdminRoutes(app: App, { services }: AdminDeps): void {
       },
     },
     async (req, reply) => {
-      await services.keys.revokeKey(scopedWorkspace(req, req.params.workspace_id).workspaceId, req.params.key_id);
+      await services.keys.revokeKey(
+        scopedWorkspace(req, req.params.workspace_id).workspaceId,
+        req.params.key_id,
+      );
       return reply.status(204).send(null);
     },
   );

@@ -26,12 +26,18 @@ export function usageAdminRoutes(app: App, { services }: AdminDeps): void {
         querystring: Type.Object({
           from: Type.Optional(DateTime),
           to: Type.Optional(DateTime),
-          group_by: Type.Optional(Type.Union([Type.Literal('agent'), Type.Literal('day'), Type.Literal('model')])),
+          group_by: Type.Optional(
+            Type.Union([Type.Literal('agent'), Type.Literal('day'), Type.Literal('model')]),
+          ),
         }),
-        response: { 200: Type.Object({ items: Type.Array(UsageItem) }), ...errorResponses(401, 403, 404, 422) },
+        response: {
+          200: Type.Object({ items: Type.Array(UsageItem) }),
+          ...errorResponses(401, 403, 404, 422),
+        },
       },
     },
-    async (req) => services.usage.workspaceUsage(scopedWorkspace(req, req.params.workspace_id).workspaceId, req.query),
+    async (req) =>
+      services.usage.workspaceUsage(scopedWorkspace(req, req.params.workspace_id).workspaceId, req.query),
   );
 
   app.get(

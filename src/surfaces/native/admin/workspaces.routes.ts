@@ -5,7 +5,12 @@ import { errorResponses } from '../errors.js';
 import { DateTime, IdParam } from '../schemas.js';
 import { adminSecurity, requireOperator, scopedWorkspace, type AdminDeps } from './index.js';
 
-const Workspace = Type.Object({ id: Type.String(), name: Type.String(), created_at: DateTime, updated_at: DateTime });
+const Workspace = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  created_at: DateTime,
+  updated_at: DateTime,
+});
 const WorkspaceId = IdParam('workspace_id', 'Workspace id');
 const Name = Type.String({ minLength: 1, maxLength: 150 });
 const tags = ['Admin · Workspaces'];
@@ -64,7 +69,8 @@ export function workspaceAdminRoutes(app: App, { services }: AdminDeps): void {
         response: { 200: Workspace, ...errorResponses(401, 403, 404) },
       },
     },
-    async (req) => services.workspaces.getWorkspace(scopedWorkspace(req, req.params.workspace_id).workspaceId),
+    async (req) =>
+      services.workspaces.getWorkspace(scopedWorkspace(req, req.params.workspace_id).workspaceId),
   );
 
   app.patch(
@@ -81,7 +87,10 @@ export function workspaceAdminRoutes(app: App, { services }: AdminDeps): void {
       },
     },
     async (req) =>
-      services.workspaces.updateWorkspace(scopedWorkspace(req, req.params.workspace_id).workspaceId, req.body),
+      services.workspaces.updateWorkspace(
+        scopedWorkspace(req, req.params.workspace_id).workspaceId,
+        req.body,
+      ),
   );
 
   app.delete(

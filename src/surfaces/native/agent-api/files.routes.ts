@@ -48,7 +48,10 @@ const UploadBody = {
       schema: Type.Unsafe<unknown>({
         properties: {
           file: { type: 'string', format: 'binary', description: 'The file (≤25 MiB, not empty).' },
-          metadata: { type: 'string', description: 'Optional JSON object (≤16 KiB), e.g. `{"source":"crm"}`.' },
+          metadata: {
+            type: 'string',
+            description: 'Optional JSON object (≤16 KiB), e.g. `{"source":"crm"}`.',
+          },
         },
         required: ['file'],
       }),

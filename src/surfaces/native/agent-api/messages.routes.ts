@@ -16,7 +16,9 @@ const MessageListQuery = Type.Composite([
     after: Type.Optional(Type.String({ format: 'uuid', description: 'Only messages with id > after.' })),
     before: Type.Optional(Type.String({ format: 'uuid', description: 'Only messages with id < before.' })),
     roles: Type.Optional(
-      Type.String({ description: 'Comma-separated subset of user, assistant, system, tool (default user,assistant).' }),
+      Type.String({
+        description: 'Comma-separated subset of user, assistant, system, tool (default user,assistant).',
+      }),
     ),
   }),
 ]);
@@ -30,7 +32,8 @@ const sendErrors = errorResponses(...common, 404, 409, 413, 422, 502, 503, 504);
 export function lastEventId(header: string | undefined, query: string | undefined): number {
   const raw = header ?? query;
   if (raw === undefined) return 0;
-  if (!/^\d{1,9}$/.test(raw.trim())) throw new InvalidRequestError('Last-Event-ID must be a non-negative integer.');
+  if (!/^\d{1,9}$/.test(raw.trim()))
+    throw new InvalidRequestError('Last-Event-ID must be a non-negative integer.');
   return Number(raw.trim());
 }
 
@@ -78,13 +81,20 @@ export function messageRoutes(app: App, { services, ctx, hide }: AgentApiDeps): 
         body: Type.Ref('MessageCreateRequest'),
         produces: ['text/event-stream'],
         response: {
-          200: { description: 'text/event-stream of quintus.md §6 events', content: { 'text/event-stream': { schema: {} } } },
+          200: {
+            description: 'text/event-stream of quintus.md §6 events',
+            content: { 'text/event-stream': { schema: {} } },
+          },
           ...sendErrors,
         },
       },
     },
     async (req, reply) => {
-      const { streamId } = await services.messages.streamMessage(ctx(req, reply), req.params.session_id, req.body as never);
+      const { streamId } = await services.messages.streamMessage(
+        ctx(req, reply),
+        req.params.session_id,
+        req.body as never,
+      );
       await sendSse(req, reply, (signal) => services.runtime.hub.read(streamId, 0, signal));
     },
   );
@@ -136,7 +146,10 @@ export function messageRoutes(app: App, { services, ctx, hide }: AgentApiDeps): 
         querystring: Type.Object({ last_event_id: Type.Optional(Type.String()) }),
         produces: ['text/event-stream'],
         response: {
-          200: { description: 'the remaining events, then live ones until done', content: { 'text/event-stream': { schema: {} } } },
+          200: {
+            description: 'the remaining events, then live ones until done',
+            content: { 'text/event-stream': { schema: {} } },
+          },
           ...errorResponses(...common, 404),
         },
       },

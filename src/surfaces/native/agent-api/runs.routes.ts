@@ -4,6 +4,7 @@ import { errorResponses } from '../errors.js';
 import { replyIdempotent } from '../idempotent.js';
 import { FreeObject, IdParam, Nullable, SessionUser } from '../schemas.js';
 import type { AgentApiDeps } from './index.js';
+import { agentInPathAllowed } from './sessions.routes.js';
 
 const RunBody = Type.Object({
   messages: Type.Array(Type.Ref('MessageCreateRequest'), {
@@ -26,6 +27,7 @@ export function runRoutes(app: App, { services, ctx, hide }: AgentApiDeps): void
     '/:agent_id/run',
     {
       config: { auth: 'agent-key' },
+      preValidation: agentInPathAllowed,
       schema: {
         hide,
         tags: ['Agent API · Runs'],
@@ -34,7 +36,10 @@ export function runRoutes(app: App, { services, ctx, hide }: AgentApiDeps): void
         description: 'Optional `Idempotency-Key` header (see A10).',
         params: IdParam('agent_id', 'Agent id'),
         body: RunBody,
-        response: { 200: RunResult, ...errorResponses(400, 401, 403, 404, 409, 413, 422, 429, 502, 503, 504) },
+        response: {
+          200: RunResult,
+          ...errorResponses(400, 401, 403, 404, 409, 413, 422, 429, 502, 503, 504),
+        },
       },
     },
     async (req, reply) => {

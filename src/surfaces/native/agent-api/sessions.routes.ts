@@ -1,6 +1,9 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { assertAgentAllowed } from '../../../features/keys/principal.js';
 import { PageQuery, PageSchema } from '../../../platform/http/pagination.js';
 import type { App } from '../../../platform/http/types.js';
+import { keyPrincipal } from '../auth.js';
 import { errorResponses } from '../errors.js';
 import { DateTime, FreeObject, IdParam, Nullable, SessionUser } from '../schemas.js';
 import type { AgentApiDeps } from './index.js';
@@ -55,6 +58,19 @@ const SessionListQuery = Type.Composite([
 
 const TerminateBody = Type.Object({ reason: Type.Optional(Nullable(Type.String({ maxLength: 500 }))) });
 
+/** Every field of these bodies is optional: no body, or an empty JSON body, reads as `{}`. */
+async function emptyBodyAsObject(req: FastifyRequest): Promise<void> {
+  if (req.body === undefined) req.body = {};
+}
+
+/**
+ * README §5 check order: the allow-list is checked before the body is validated when the agent
+ * is named in the path (A6, A17), so a forbidden agent answers 403 whatever the body.
+ */
+export async function agentInPathAllowed(req: FastifyRequest): Promise<void> {
+  assertAgentAllowed(keyPrincipal(req), (req.params as { agent_id: string }).agent_id);
+}
+
 const tags = ['Agent API · Sessions'];
 const security = [{ ApiKey: [] }];
 const common = [400, 401, 403, 429];
@@ -64,6 +80,7 @@ export function sessionRoutes(app: App, { services, ctx, hide }: AgentApiDeps): 
     '/:agent_id/sessions',
     {
       config: { auth: 'agent-key' },
+      preValidation: [agentInPathAllowed, emptyBodyAsObject],
       schema: {
         hide,
         tags,
@@ -74,7 +91,7 @@ export function sessionRoutes(app: App, { services, ctx, hide }: AgentApiDeps): 
         response: { 200: Type.Ref('Session'), ...errorResponses(...common, 404, 409, 413, 422) },
       },
     },
-    async (req, reply) => services.sessions.createSession(ctx(req, reply), req.params.agent_id, req.body ?? {}),
+    async (req, reply) => services.sessions.createSession(ctx(req, reply), req.params.agent_id, req.body),
   );
 
   app.get(
@@ -112,14 +129,14 @@ export function sessionRoutes(app: App, { services, ctx, hide }: AgentApiDeps): 
   app.post(
     '/sessions/:session_id/terminate',
     {
-      config: { auth: 'agent-key' },
+      config: { auth: 'agent-key', optionalBody: true },
       schema: {
         hide,
         tags,
         security,
         summary: 'A9 · Terminate a session (idempotent; returns the stored closing)',
         params: IdParam('session_id', 'Session id'),
-        body: Type.Optional(TerminateBody),
+        body: TerminateBody,
         response: { 200: Type.Ref('Termination'), ...errorResponses(...common, 404, 422) },
       },
     },
