@@ -1,3 +1,4 @@
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { Redis } from 'ioredis';
 import path from 'node:path';
 import { buildApp } from './app.js';
@@ -5,66 +6,100 @@ import { loadConfig, type Config } from './config.js';
 import { bootstrapFirstStart, type FirstStart } from './features/workspaces/bootstrap.js';
 import { loadSigningSecret } from './features/workspaces/signing-secret.js';
 import { expireDueConversations } from './features/sessions/sessions.repo.js';
-import { systemClock } from './platform/clock.js';
+import type { Services } from './services.js';
+import { systemClock, type Clock } from './platform/clock.js';
 import { openDb } from './platform/db/client.js';
 import { migrate } from './platform/db/migrate.js';
+import type { App } from './platform/http/types.js';
 import { ModelGateway } from './platform/llm/gateway.js';
 import { createFsBlobStore } from './platform/storage/fs-blob-store.js';
 
-/** loadConfig → openDb → migrate → buildApp → listen; graceful shutdown finishes generations. */
-export async function serve(config: Config = loadConfig()): Promise<void> {
+export interface RunningServer {
+  app: App;
+  services: Services;
+  url: string;
+  firstStart: FirstStart | undefined;
+  /** Stops taking work (503), waits for in-flight generations (bounded), then closes everything. */
+  shutdown(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  /** Extra model providers (tests). */
+  providers?: Record<string, (modelId: string) => LanguageModelV3>;
+  logger?: boolean;
+}
+
+/** loadConfig → openDb → migrate → buildApp → listen, plus the expiry sweeper. */
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  const clock = opts.clock ?? systemClock;
   const db = await openDb({ url: config.db.url, dataDir: config.db.dataDir });
   await migrate(db);
-  await loadSigningSecret(db.db, systemClock, config.secret);
+  await loadSigningSecret(db.db, clock, config.secret);
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 2000, enableOfflineQueue: false })
     : undefined;
   const { app, services } = await buildApp({
     config,
     db,
-    clock: systemClock,
-    gateway: new ModelGateway(config),
+    clock,
+    gateway: new ModelGateway(config, opts.providers),
     blobs: createFsBlobStore(path.join(config.db.dataDir, 'files')),
     redis,
+    ...(opts.logger === false && { logger: false }),
   });
-  const first = await bootstrapFirstStart({
+  const firstStart = await bootstrapFirstStart({
     db: db.db,
-    clock: systemClock,
+    clock,
     services,
     adminTokenConfigured: config.adminToken !== undefined,
   });
-  await app.listen({ port: config.server.port, host: config.server.host });
-  if (first) printFirstStart(config, first);
-  else
-    app.log.info(
-      `Papo listening on ${config.server.publicUrl} (API reference: ${config.server.publicUrl}/docs)`,
-    );
+  const url = await app.listen({ port: config.server.port, host: config.server.host });
 
   const sweeper = setInterval(() => {
-    expireDueConversations(db.db, systemClock.now()).catch((err: unknown) =>
+    expireDueConversations(db.db, clock.now()).catch((err: unknown) =>
       app.log.warn({ err }, 'expiry sweep failed'),
     );
   }, config.runtime.sweeperIntervalMs);
   sweeper.unref();
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info(
-      { signal, inflight: services.runtime.tracker.count },
-      'shutting down: finishing in-flight generations',
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      app.log.info(
+        { inflight: services.runtime.tracker.count },
+        'shutting down: finishing in-flight generations',
+      );
+      clearInterval(sweeper);
+      const finished = await services.runtime.tracker.drain(config.runtime.shutdownGraceMs);
+      if (!finished) app.log.warn('shutdown grace period ended with generations still running');
+      await app.close();
+      await db.close();
+      redis?.disconnect();
+    })());
+  return { app, services, url, firstStart, shutdown };
+}
+
+/** Process entry for `papo serve` / `npm start`. */
+export async function serve(config: Config = loadConfig()): Promise<void> {
+  const server = await startServer(config);
+  if (server.firstStart) printFirstStart(config, server.firstStart);
+  else
+    server.app.log.info(
+      `Papo listening on ${config.server.publicUrl} (API reference: ${config.server.publicUrl}/docs)`,
     );
-    clearInterval(sweeper);
-    const finished = await services.runtime.tracker.drain(config.runtime.shutdownGraceMs);
-    if (!finished) app.log.warn('shutdown grace period ended with generations still running');
-    await app.close();
-    await db.close();
-    redis?.disconnect();
-    process.exit(0);
+  const onSignal = (signal: string) => {
+    server.app.log.info({ signal }, 'signal received');
+    server.shutdown().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        server.app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
 }
 
 function printFirstStart(config: Config, f: FirstStart): void {
@@ -82,7 +117,7 @@ function printFirstStart(config: Config, f: FirstStart): void {
     '',
     `  API               ${url}/v1`,
     `  API reference     ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
-    `  Dashboard         ${url}/dashboard (not built yet)`,
+    `  Dashboard         not built yet`,
     '',
     '  Try it:',
     `    curl -s -X POST ${url}/v1/agents/${f.agentId}/sessions -H 'X-API-Key: ${f.secretKey}' -H 'Content-Type: application/json' -d '{}'`,

@@ -105,7 +105,7 @@ describe('A11 streaming send', () => {
     const assistant = await stream(w, sid, { content: 'x', role: 'assistant' });
     expect(assistant.status).toBe(422);
     expect(assistant.headers.get('content-type')).toContain('application/json');
-    expect((await assistant.json()).error.code).toBe('validation_error');
+    expect(((await assistant.json()) as { error: { code: string } }).error.code).toBe('validation_error');
     const missing = await stream(w, '01a1fd41-0000-7000-8000-0000000000ff', { content: 'x' });
     expect(missing.status).toBe(404);
     await fetch(`${base}/v1/agents/sessions/${sid}/terminate`, {
@@ -114,7 +114,7 @@ describe('A11 streaming send', () => {
     });
     const closed = await stream(w, sid, { content: 'x' });
     expect(closed.status).toBe(409);
-    expect((await closed.json()).error.code).toBe('conversation_closed');
+    expect(((await closed.json()) as { error: { code: string } }).error.code).toBe('conversation_closed');
     expect(await rows(sid)).toHaveLength(0);
   });
 

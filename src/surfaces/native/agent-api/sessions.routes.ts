@@ -58,11 +58,6 @@ const SessionListQuery = Type.Composite([
 
 const TerminateBody = Type.Object({ reason: Type.Optional(Nullable(Type.String({ maxLength: 500 }))) });
 
-/** Every field of these bodies is optional: no body, or an empty JSON body, reads as `{}`. */
-async function emptyBodyAsObject(req: FastifyRequest): Promise<void> {
-  if (req.body === undefined) req.body = {};
-}
-
 /**
  * README §5 check order: the allow-list is checked before the body is validated when the agent
  * is named in the path (A6, A17), so a forbidden agent answers 403 whatever the body.
@@ -79,8 +74,8 @@ export function sessionRoutes(app: App, { services, ctx, hide }: AgentApiDeps): 
   app.post(
     '/:agent_id/sessions',
     {
-      config: { auth: 'agent-key' },
-      preValidation: [agentInPathAllowed, emptyBodyAsObject],
+      config: { auth: 'agent-key', optionalBody: true },
+      preValidation: agentInPathAllowed,
       schema: {
         hide,
         tags,
