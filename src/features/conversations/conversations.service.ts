@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gte, isNull, lt, or, sql, type SQL } from 'drizzle-
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/client.js';
 import { conversations, files, messages, usageRecords } from '../../platform/db/schema/index.js';
-import { NotFoundError } from '../../platform/errors.js';
+import { AgentNotAllowedError, NotFoundError } from '../../platform/errors.js';
 import { isUuid } from '../../platform/ids.js';
 import { toPage, type Page } from '../../platform/http/pagination.js';
 import { escapeLike } from '../agents/agents.repo.js';
@@ -96,7 +96,10 @@ export function createConversationsService(deps: { db: Db; clock: Clock }): Conv
       const now = clock.now();
       const conds: SQL[] = [eq(c.workspaceId, workspaceId), isNull(c.deletedAt)];
       if (f.agentIds) conds.push(f.agentIds.length ? sql`${c.agentId} in ${f.agentIds}` : sql`false`);
-      if (f.agent_id) conds.push(eq(c.agentId, f.agent_id));
+      if (f.agent_id) {
+        if (f.agentIds && !f.agentIds.includes(f.agent_id)) throw new AgentNotAllowedError(f.agent_id);
+        conds.push(eq(c.agentId, f.agent_id));
+      }
       if (f.user_id) conds.push(eq(c.userId, f.user_id));
       if (f.status === 'active') conds.push(eq(c.status, 'active'), gte(c.expiresAt, now));
       if (f.status === 'closed') conds.push(eq(c.status, 'closed'));
@@ -108,12 +111,16 @@ export function createConversationsService(deps: { db: Db; clock: Clock }): Conv
       for (const [k, v] of Object.entries(f.metadata ?? {})) conds.push(sql`${c.metadata} ->> ${k} = ${v}`);
       if (f.search) {
         const like = `%${escapeLike(f.search)}%`;
+        // Values only: matching the serialised JSON would hit keys and block types ("text").
         conds.push(
           or(
             sql`${c.id}::text ilike ${like}`,
-            sql`${c.userData}::text ilike ${like}`,
+            sql`coalesce(${c.userId}::text, '') ilike ${like}`,
+            sql`coalesce(${c.userReference}, '') ilike ${like}`,
             sql`coalesce(${c.externalUserId}, '') ilike ${like}`,
-            sql`exists (select 1 from ${messages} m where m.conversation_id = ${c.id} and m.content::text ilike ${like})`,
+            sql`exists (select 1 from jsonb_each_text(${c.userData}) ud where ud.value ilike ${like})`,
+            sql`exists (select 1 from ${messages} m cross join lateral jsonb_array_elements(m.content) b
+              where m.conversation_id = ${c.id} and b ->> 'text' ilike ${like})`,
           )!,
         );
       }
@@ -134,7 +141,9 @@ export function createConversationsService(deps: { db: Db; clock: Clock }): Conv
         .select()
         .from(c)
         .where(and(eq(c.id, id), eq(c.workspaceId, workspaceId), isNull(c.deletedAt)));
-      if (!row || (agentIds && !agentIds.includes(row.agentId))) throw new NotFoundError('conversation', id);
+      if (!row) throw new NotFoundError('conversation', id);
+      // Like the Agent API: a conversation of an agent outside the key's allow-list is 403.
+      if (agentIds && !agentIds.includes(row.agentId)) throw new AgentNotAllowedError(row.agentId);
       const [msgRows, fileRows, [totals]] = await Promise.all([
         db.select().from(messages).where(eq(messages.conversationId, id)).orderBy(asc(messages.id)),
         db.select().from(files).where(eq(files.conversationId, id)).orderBy(desc(files.id)),

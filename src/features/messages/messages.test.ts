@@ -13,6 +13,7 @@ import {
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { scriptedModel } from '../../../test/mock-model.js';
 import { multipartBody } from '../../../test/multipart.js';
+import { makeDocx } from '../../../test/docx.js';
 
 const PNG = Buffer.from(
   '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082',
@@ -193,6 +194,10 @@ describe('A10 send message (sync)', () => {
     const img = await up('pixel.png', PNG);
     const pdf = await up('doc.pdf', Buffer.from('%PDF-1.4\n%%EOF\n'));
     const txt = await up('notes.md', Buffer.from('# Notes\nremember the milk'));
+    const doc = await up(
+      'contract.docx',
+      await makeDocx(['Clause one: pay on time.', 'Clause two: be nice.']),
+    );
     const sid = await newSession(t, w);
     const res = await send(w, sid, {
       content: [
@@ -200,6 +205,7 @@ describe('A10 send message (sync)', () => {
         { type: 'image', file_id: img },
         { type: 'file', file_id: pdf },
         { type: 'file', file_id: txt },
+        { type: 'file', file_id: doc },
       ],
     });
     expect(res.statusCode, res.body).toBe(200);
@@ -208,16 +214,18 @@ describe('A10 send message (sync)', () => {
       { type: 'image', file_id: img },
       { type: 'file', file_id: pdf },
       { type: 'file', file_id: txt },
+      { type: 'file', file_id: doc },
     ]);
     const user = calls
       .get('mm')!
       .at(-1)!
       .prompt.find((m) => m.role === 'user')!;
     const parts = user.content as Array<{ type: string; mediaType?: string; text?: string; data?: unknown }>;
-    expect(parts.map((p) => p.type)).toEqual(['text', 'file', 'file', 'text']);
+    expect(parts.map((p) => p.type)).toEqual(['text', 'file', 'file', 'text', 'text']);
     expect(parts[1]?.mediaType).toBe('image/png');
     expect(parts[2]?.mediaType).toBe('application/pdf');
     expect(parts[3]?.text).toContain('remember the milk');
+    expect(parts[4]?.text).toBe('[file contract.docx]\nClause one: pay on time.\n\nClause two: be nice.');
 
     // a deleted file reaches the model as "[file removed]" on the next turn
     await t.app.inject({ method: 'DELETE', url: `/v1/agents/files/${img}`, headers: { 'x-api-key': w.key } });

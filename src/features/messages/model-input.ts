@@ -1,4 +1,5 @@
 import type { ModelMessage, UserContent } from 'ai';
+import mammoth from 'mammoth';
 import type { ContentBlock } from '../../platform/db/schema/index.js';
 import type { FilesService } from '../files/files.service.js';
 import { textOf } from './messages.mapper.js';
@@ -48,10 +49,7 @@ export async function toModelMessages(
       } else if (TEXT_TYPES.includes(row.mimeType)) {
         parts.push({ type: 'text', text: `[file ${row.name}]\n${data.toString('utf8')}` });
       } else if (row.mimeType === DOCX) {
-        parts.push({
-          type: 'text',
-          text: `[file ${row.name}: Word document; its text is not available to you]`,
-        });
+        parts.push({ type: 'text', text: `[file ${row.name}]\n${await docxText(data)}` });
       } else {
         parts.push({ type: 'file', data, mediaType: row.mimeType, filename: row.name });
       }
@@ -59,4 +57,14 @@ export async function toModelMessages(
     out.push({ role: 'user', content: parts.length > 0 ? parts : [{ type: 'text', text: '' }] });
   }
   return out;
+}
+
+/** Word documents reach the model as their text: no provider accepts DOCX parts. */
+async function docxText(data: Buffer): Promise<string> {
+  try {
+    const { value } = await mammoth.extractRawText({ buffer: data });
+    return value.trim() || '[empty document]';
+  } catch {
+    return '[the document could not be read]';
+  }
 }

@@ -1,5 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import {
   newAgent,
@@ -622,6 +622,32 @@ describe('A8 get session', () => {
     expect(error.context).toEqual({ conversation_id: s.id, status: 'expired' });
     const msgs = await call('GET', `/v1/agents/sessions/${s.id}/messages`, w.key);
     expect(msgs.json<{ items: unknown[] }>().items).toEqual([]);
+  });
+
+  it('is expired exactly at expires_at, alike in GET, list filters and sends', async () => {
+    const ew = await newWorld(t, { idle_ttl_seconds: SHORT_TTL_S });
+    const s = await createSessionOk(ew);
+    const list = async (status: string) =>
+      (await call('GET', `/v1/agents/sessions?status=${status}`, ew.key))
+        .json<{ items: Session[] }>()
+        .items.map((x) => x.id);
+    const now = vi.spyOn(t.clock, 'now');
+    try {
+      now.mockReturnValue(new Date(new Date(s.expires_at).getTime() - 1));
+      expect((await getSession(s.id, ew.key)).status).toBe('active');
+      expect(await list('active')).toEqual([s.id]);
+      expect(await list('expired')).toEqual([]);
+      now.mockReturnValue(new Date(s.expires_at));
+      expect(await list('active')).toEqual([]);
+      expect(await list('expired')).toEqual([s.id]);
+      expect((await getSession(s.id, ew.key)).status).toBe('expired');
+      expect(expectError(await send(s.id, 'late', ew.key), 409, 'conversation_closed').context).toEqual({
+        conversation_id: s.id,
+        status: 'expired',
+      });
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('an expired session that was never read also refuses messages', async () => {

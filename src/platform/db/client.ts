@@ -19,7 +19,11 @@ export interface DbHandle {
   close(): Promise<void>;
   /** Cheap liveness probe for health checks and draining. */
   ping(): Promise<void>;
+  /** Runs `fn` while holding the cluster-wide migration lock (instances starting together). */
+  withMigrationLock<T>(fn: () => Promise<T>): Promise<T>;
 }
+
+const MIGRATION_LOCK_ID = 7_203_114_501;
 
 export interface OpenDbOptions {
   /** postgres://… → node-postgres; otherwise embedded PGlite. */
@@ -47,6 +51,16 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
       ping: async () => {
         await pool.query('select 1');
       },
+      withMigrationLock: async (fn) => {
+        const conn = await pool.connect();
+        try {
+          await conn.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+          return await fn();
+        } finally {
+          await conn.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
+          conn.release();
+        }
+      },
     };
   }
   let dataDir = opts.dataDir;
@@ -63,5 +77,7 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
     ping: async () => {
       await client.query('select 1');
     },
+    // one process owns a PGlite directory; nothing else can race its migrations
+    withMigrationLock: (fn) => fn(),
   };
 }

@@ -10,9 +10,11 @@ export const migrationsFolder = path.join(packageRoot, 'src/platform/db/migratio
 
 /** Applies the generated SQL migrations; safe to run at every start and from several instances. */
 export async function migrate(handle: DbHandle): Promise<void> {
-  if (handle.driver === 'pglite') {
-    await migratePglite(handle.db as unknown as PgliteDatabase, { migrationsFolder });
-  } else {
-    await migratePg(handle.db as unknown as NodePgDatabase, { migrationsFolder });
-  }
+  await handle.withMigrationLock(async () => {
+    if (handle.driver === 'pglite') {
+      await migratePglite(handle.db as unknown as PgliteDatabase, { migrationsFolder });
+    } else {
+      await migratePg(handle.db as unknown as NodePgDatabase, { migrationsFolder });
+    }
+  });
 }
