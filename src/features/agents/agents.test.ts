@@ -54,7 +54,12 @@ afterAll(async () => {
 const bearer = (token: string): Headers => ({ authorization: `Bearer ${token}` });
 const agentsUrl = (w: string) => `/v1/admin/workspaces/${w}/agents`;
 
-function call(method: 'GET' | 'POST' | 'DELETE' | 'PATCH', url: string, payload?: unknown, headers: Headers = operatorHeaders) {
+function call(
+  method: 'GET' | 'POST' | 'DELETE' | 'PATCH',
+  url: string,
+  payload?: unknown,
+  headers: Headers = operatorHeaders,
+) {
   return t.app.inject({
     method,
     url,
@@ -72,8 +77,13 @@ function expectError(res: LightMyRequestResponse, status: number, code: string):
   return body;
 }
 
-const issuePaths = (b: ErrorBody) => (b.error.context['issues'] as Array<{ path: string }>).map((i) => i.path);
-const comparable = (b: ErrorBody) => ({ code: b.error.code, name: b.error.name, context: Object.keys(b.error.context) });
+const issuePaths = (b: ErrorBody) =>
+  (b.error.context['issues'] as Array<{ path: string }>).map((i) => i.path);
+const comparable = (b: ErrorBody) => ({
+  code: b.error.code,
+  name: b.error.name,
+  context: Object.keys(b.error.context),
+});
 
 async function create(body: Record<string, unknown>, w = ws): Promise<Agent> {
   const res = await call('POST', agentsUrl(w), body);
@@ -156,7 +166,11 @@ describe('POST /v1/admin/workspaces/{ws}/agents', () => {
       history_limit: 200,
       idle_ttl_seconds: 300,
       session_token_ttl_seconds: 60,
-      inactivity: { warning_message: 'Still there?', final_instructions: 'Say goodbye.', close_on_final: false },
+      inactivity: {
+        warning_message: 'Still there?',
+        final_instructions: 'Say goodbye.',
+        close_on_final: false,
+      },
       output_format: 'whatsapp',
       rate_limits: { requests_per_minute: 10, messages_per_minute_per_conversation: 3 },
       metadata: { team: 'sales', nested: { tier: 2 } },
@@ -165,7 +179,11 @@ describe('POST /v1/admin/workspaces/{ws}/agents', () => {
     const a = await create(input);
     expect(a).toMatchObject({ ...input, published_version: 1 });
     expect(await getAgent(a.id)).toEqual(a);
-    expect((await versions(a.id))[0]).toMatchObject({ model: 'openai:gpt-4o-mini', temperature: 0.5, maxOutputTokens: 256 });
+    expect((await versions(a.id))[0]).toMatchObject({
+      model: 'openai:gpt-4o-mini',
+      temperature: 0.5,
+      maxOutputTokens: 256,
+    });
   });
 
   it('inactivity without close_on_final defaults it to true', async () => {
@@ -182,12 +200,14 @@ describe('POST /v1/admin/workspaces/{ws}/agents', () => {
       payload: '{"name":"x"',
     });
     expectError(bad, 400, 'invalid_request');
-    expect(issuePaths(expectError(await call('POST', agentsUrl(ws), { name: 'x' }), 400, 'invalid_request'))).toEqual([
-      'instructions',
-    ]);
-    expect(issuePaths(expectError(await call('POST', agentsUrl(ws), { instructions: 'x' }), 400, 'invalid_request'))).toEqual([
-      'name',
-    ]);
+    expect(
+      issuePaths(expectError(await call('POST', agentsUrl(ws), { name: 'x' }), 400, 'invalid_request')),
+    ).toEqual(['instructions']);
+    expect(
+      issuePaths(
+        expectError(await call('POST', agentsUrl(ws), { instructions: 'x' }), 400, 'invalid_request'),
+      ),
+    ).toEqual(['name']);
     expect(await listIds()).toEqual(before);
   });
 
@@ -232,7 +252,11 @@ describe('POST /v1/admin/workspaces/{ws}/agents', () => {
   it('names are unique per workspace, case-insensitively (422), free again after delete, independent across workspaces', async () => {
     const name = uniqueName('Support');
     const first = await create({ name, instructions: 'x' });
-    const dup = expectError(await call('POST', agentsUrl(ws), { name: name.toUpperCase(), instructions: 'y' }), 422, 'validation_error');
+    const dup = expectError(
+      await call('POST', agentsUrl(ws), { name: name.toUpperCase(), instructions: 'y' }),
+      422,
+      'validation_error',
+    );
     expect(issuePaths(dup)).toEqual(['name']);
     // another workspace may use the same name
     const other = await newWorkspace(t);
@@ -244,7 +268,11 @@ describe('POST /v1/admin/workspaces/{ws}/agents', () => {
   });
 
   it('unknown and malformed workspace → 404', async () => {
-    expectError(await call('POST', agentsUrl(MISSING_ID), { name: 'x', instructions: 'x' }), 404, 'not_found');
+    expectError(
+      await call('POST', agentsUrl(MISSING_ID), { name: 'x', instructions: 'x' }),
+      404,
+      'not_found',
+    );
     expectError(await call('POST', agentsUrl('nope'), { name: 'x', instructions: 'x' }), 404, 'not_found');
   });
 
@@ -268,8 +296,16 @@ describe('POST /v1/admin/workspaces/{ws}/agents', () => {
     expect(comparable(foreign)).toEqual(comparable(missing));
     expect((await listIds(other)).length).toBe(0);
     const run = (await newKey(t, mine)).key;
-    expectError(await call('POST', agentsUrl(mine), { name: 'x', instructions: 'x' }, bearer(run)), 403, 'insufficient_scope');
-    expectError(await call('POST', agentsUrl(mine), { name: 'x', instructions: 'x' }, {}), 401, 'missing_api_key');
+    expectError(
+      await call('POST', agentsUrl(mine), { name: 'x', instructions: 'x' }, bearer(run)),
+      403,
+      'insufficient_scope',
+    );
+    expectError(
+      await call('POST', agentsUrl(mine), { name: 'x', instructions: 'x' }, {}),
+      401,
+      'missing_api_key',
+    );
   });
 });
 
@@ -343,7 +379,11 @@ describe('GET /v1/admin/workspaces/{ws}/agents/{id}', () => {
     const other = await newWorkspace(t);
     const otherAgent = await newAgent(t, other);
     const admin = (await newKey(t, mine, { type: 'secret', name: 'a', scopes: ['admin'] })).key;
-    const res = expectError(await call('GET', `${agentsUrl(other)}/${otherAgent}`, undefined, bearer(admin)), 404, 'not_found');
+    const res = expectError(
+      await call('GET', `${agentsUrl(other)}/${otherAgent}`, undefined, bearer(admin)),
+      404,
+      'not_found',
+    );
     expect(res.error.context).toEqual({ resource: 'workspace', id: other });
     expect((await call('GET', `${agentsUrl(other)}/${otherAgent}`)).statusCode).toBe(200);
   });
@@ -362,16 +402,30 @@ describe('PATCH /v1/admin/workspaces/{ws}/agents/{id}', () => {
     expect(Date.parse(cur.updated_at)).toBeGreaterThan(Date.parse(a.updated_at));
     expect(cur.created_at).toBe(a.created_at);
 
-    res = await patch(a.id, { name: `${a.name}-renamed`, greeting: 'Hi', metadata: { x: 1 }, history_limit: 5 });
+    res = await patch(a.id, {
+      name: `${a.name}-renamed`,
+      greeting: 'Hi',
+      metadata: { x: 1 },
+      history_limit: 5,
+    });
     cur = res.json<Agent>();
-    expect(cur).toMatchObject({ name: `${a.name}-renamed`, greeting: 'Hi', metadata: { x: 1 }, history_limit: 5 });
+    expect(cur).toMatchObject({
+      name: `${a.name}-renamed`,
+      greeting: 'Hi',
+      metadata: { x: 1 },
+      history_limit: 5,
+    });
     expect(cur.published_version).toBe(2);
 
     cur = (await patch(a.id, { temperature: 0.25 })).json<Agent>();
     expect(cur.published_version).toBe(3);
     cur = (await patch(a.id, { max_output_tokens: 100, model: 'anthropic:claude-haiku-4-5' })).json<Agent>();
     expect(cur.published_version).toBe(4);
-    expect(cur).toMatchObject({ max_output_tokens: 100, model: 'anthropic:claude-haiku-4-5', temperature: 0.25 });
+    expect(cur).toMatchObject({
+      max_output_tokens: 100,
+      model: 'anthropic:claude-haiku-4-5',
+      temperature: 0.25,
+    });
 
     // setting a runtime field to its current value publishes nothing
     cur = (await patch(a.id, { instructions: 'v2', temperature: 0.25 })).json<Agent>();
@@ -384,8 +438,16 @@ describe('PATCH /v1/admin/workspaces/{ws}/agents/{id}', () => {
     expect(v.map((r) => r.version)).toEqual([1, 2, 3, 4, 5]);
     expect(v.map((r) => r.instructions)).toEqual(['v1', 'v2', 'v2', 'v2', 'v2']);
     expect(v[2]).toMatchObject({ temperature: 0.25, model: 'demo:papo-demo', maxOutputTokens: null });
-    expect(v[3]).toMatchObject({ temperature: 0.25, model: 'anthropic:claude-haiku-4-5', maxOutputTokens: 100 });
-    expect(v[4]).toMatchObject({ temperature: null, model: 'anthropic:claude-haiku-4-5', maxOutputTokens: 100 });
+    expect(v[3]).toMatchObject({
+      temperature: 0.25,
+      model: 'anthropic:claude-haiku-4-5',
+      maxOutputTokens: 100,
+    });
+    expect(v[4]).toMatchObject({
+      temperature: null,
+      model: 'anthropic:claude-haiku-4-5',
+      maxOutputTokens: 100,
+    });
     expect(await getAgent(a.id)).toEqual(cur);
   });
 
@@ -420,7 +482,10 @@ describe('PATCH /v1/admin/workspaces/{ws}/agents/{id}', () => {
       rate_limits: { requests_per_minute: 5 },
     });
     const cur = (
-      await patch(a.id, { inactivity: { final_message: 'bye' }, rate_limits: { messages_per_minute_per_conversation: 2 } })
+      await patch(a.id, {
+        inactivity: { final_message: 'bye' },
+        rate_limits: { messages_per_minute_per_conversation: 2 },
+      })
     ).json<Agent>();
     expect(cur.inactivity).toEqual({ final_message: 'bye', close_on_final: true });
     expect(cur.rate_limits).toEqual({ messages_per_minute_per_conversation: 2 });
@@ -494,14 +559,23 @@ describe('DELETE /v1/admin/workspaces/{ws}/agents/{id}', () => {
     const foreign = await newAgent(t, other);
     expectError(await call('DELETE', `${agentsUrl(ws)}/${foreign}`), 404, 'not_found');
     const run = (await newKey(t, other)).key;
-    expectError(await call('DELETE', `${agentsUrl(other)}/${foreign}`, undefined, bearer(run)), 403, 'insufficient_scope');
+    expectError(
+      await call('DELETE', `${agentsUrl(other)}/${foreign}`, undefined, bearer(run)),
+      403,
+      'insufficient_scope',
+    );
     expect((await getAgent(foreign, other)).id).toBe(foreign);
   });
 });
 
 describe('agent status and runnability', () => {
   async function createSession(key: string, agentId: string) {
-    return t.app.inject({ method: 'POST', url: `/v1/agents/${agentId}/sessions`, headers: { 'x-api-key': key }, payload: {} });
+    return t.app.inject({
+      method: 'POST',
+      url: `/v1/agents/${agentId}/sessions`,
+      headers: { 'x-api-key': key },
+      payload: {},
+    });
   }
 
   it('inactive, archived and draft agents answer 409 agent_unavailable; active again works', async () => {

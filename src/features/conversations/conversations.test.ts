@@ -1,7 +1,15 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
-import { newAgent, newKey, newSession, newWorld, newWorkspace, operatorHeaders, type World } from '../../../test/factories.js';
+import {
+  newAgent,
+  newKey,
+  newSession,
+  newWorld,
+  newWorkspace,
+  operatorHeaders,
+  type World,
+} from '../../../test/factories.js';
 import type { Message } from '../messages/messages.mapper.js';
 import type { ConversationDetail, ConversationSummary } from './conversations.service.js';
 
@@ -94,7 +102,11 @@ function expectError(res: LightMyRequestResponse, status: number, code: string):
 }
 
 function list(query = '', ws = w.workspaceId, headers: Headers = operatorHeaders) {
-  return t.app.inject({ method: 'GET', url: `/v1/admin/workspaces/${ws}/conversations${query ? `?${query}` : ''}`, headers });
+  return t.app.inject({
+    method: 'GET',
+    url: `/v1/admin/workspaces/${ws}/conversations${query ? `?${query}` : ''}`,
+    headers,
+  });
 }
 
 async function ids(query = '', ws = w.workspaceId): Promise<string[]> {
@@ -134,14 +146,25 @@ describe('GET /v1/admin/workspaces/{ws}/conversations', () => {
     expect(banana.last_message_at).toMatch(ISO_MS);
     expect(banana.expires_at).toMatch(ISO_MS);
 
-    expect(page.items.find((c) => c.id === s.plain)).toMatchObject({ title: '', messages_count: 0, last_message_at: null });
-    expect(page.items.find((c) => c.id === s.closed)).toMatchObject({ status: 'closed', close_reason: 'done' });
+    expect(page.items.find((c) => c.id === s.plain)).toMatchObject({
+      title: '',
+      messages_count: 0,
+      last_message_at: null,
+    });
+    expect(page.items.find((c) => c.id === s.closed)).toMatchObject({
+      status: 'closed',
+      close_reason: 'done',
+    });
     expect(page.items.find((c) => c.id === s.closed)!.closed_at).toMatch(ISO_MS);
     expect(page.items.find((c) => c.id === s.withUser)).toMatchObject({
       user: { id: userId, reference: 'crm-77' },
       external_user_id: 'crm-77',
     });
-    expect(page.items.find((c) => c.id === s.tagged)!.metadata).toEqual({ crm: 'deal-9', tier: 2, flag: true });
+    expect(page.items.find((c) => c.id === s.tagged)!.metadata).toEqual({
+      crm: 'deal-9',
+      tier: 2,
+      flag: true,
+    });
   });
 
   it('pages with limit/offset and next_offset', async () => {
@@ -263,9 +286,15 @@ describe('GET /v1/admin/workspaces/{ws}/conversations', () => {
     ).key;
     const res = await list('', w.workspaceId, bearer(limited));
     expect(res.json<Page>().items.map((c) => c.id)).toEqual([s.onB]);
-    const err = expectError(await list(`agent_id=${w.agentId}`, w.workspaceId, bearer(limited)), 403, 'agent_not_allowed');
+    const err = expectError(
+      await list(`agent_id=${w.agentId}`, w.workspaceId, bearer(limited)),
+      403,
+      'agent_not_allowed',
+    );
     expect(err.error.context).toEqual({ agent_id: w.agentId });
-    expect((await list(`agent_id=${agentB}`, w.workspaceId, bearer(limited))).json<Page>().items).toHaveLength(1);
+    expect(
+      (await list(`agent_id=${agentB}`, w.workspaceId, bearer(limited))).json<Page>().items,
+    ).toHaveLength(1);
   });
 });
 
@@ -303,7 +332,13 @@ describe('GET /v1/admin/workspaces/{ws}/conversations/{id}', () => {
       feedback: null,
       files: [],
     });
-    const expected = [r1.user_message!, r1.agent_message, r2.user_message!, r2.agent_message, r3.agent_message];
+    const expected = [
+      r1.user_message!,
+      r1.agent_message,
+      r2.user_message!,
+      r2.agent_message,
+      r3.agent_message,
+    ];
     expect(d.messages.map((m) => m.id)).toEqual(expected.map((m) => m.id));
     expect(d.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'assistant']);
     expect(d.messages[1]).toEqual(r1.agent_message);
@@ -321,7 +356,8 @@ describe('GET /v1/admin/workspaces/{ws}/conversations/{id}', () => {
     // the listed summary is the detail's summary part
     const summary = (await list('', ws.workspaceId)).json<Page>().items[0]!;
     expect(summary.id).toBe(sid);
-    for (const k of SUMMARY_FIELDS) expect(d[k as keyof ConversationDetail]).toEqual(summary[k as keyof ConversationSummary]);
+    for (const k of SUMMARY_FIELDS)
+      expect(d[k as keyof ConversationDetail]).toEqual(summary[k as keyof ConversationSummary]);
   });
 
   it('unknown, malformed and foreign ids → identical 404s', async () => {
@@ -358,9 +394,10 @@ describe('admin conversation views after workspace changes', () => {
     const agentId = await newAgent(t, ws);
     const { key } = await newKey(t, ws);
     const sid = await newSession(t, { workspaceId: ws, agentId, key });
-    expect((await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${ws}`, headers: operatorHeaders })).statusCode).toBe(
-      204,
-    );
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${ws}`, headers: operatorHeaders }))
+        .statusCode,
+    ).toBe(204);
     expectError(await list('', ws), 404, 'not_found');
     expectError(await detail(sid, ws), 404, 'not_found');
   });

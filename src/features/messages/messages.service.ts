@@ -60,6 +60,8 @@ export interface ListMessagesQuery {
 }
 
 export interface MessagesService {
+  /** 404/403 for a session the caller may not use; run before idempotent replays. */
+  authorise(ctx: RequestContext, sessionId: string): Promise<void>;
   /** Sync send (A10): waits for its turn, stores the user message and the reply. */
   sendMessage(
     ctx: RequestContext,
@@ -247,6 +249,11 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
   }
 
   return {
+    async authorise(ctx, sessionId) {
+      requireScope(ctx.principal, 'agent:run');
+      await getConversationForPrincipal(db, ctx.principal, sessionId);
+    },
+
     async sendMessage(ctx, sessionId, input, onStarted) {
       const p = await prepare(ctx, sessionId, input);
       return runtime.tracker.track(execute(p, undefined, onStarted));

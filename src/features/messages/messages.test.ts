@@ -601,3 +601,22 @@ describe('A18 list and A12 get messages', () => {
     expectEnvelope(unknown.body, 'not_found');
   });
 });
+
+describe('idempotent replays', () => {
+  it('are never served to a key that may not use the session', async () => {
+    const w = await newWorld(t);
+    const sid = await newSession(t, w);
+    const first = await send(w, sid, { content: 'secret plans' }, { 'idempotency-key': 'leak-1' });
+    expect(first.statusCode).toBe(200);
+    const otherAgent = await newAgent(t, w.workspaceId);
+    const limited = await newKey(t, w.workspaceId, { type: 'secret', agent_ids: [otherAgent] });
+    const replay = await send(
+      { ...w, key: limited.key },
+      sid,
+      { content: 'secret plans' },
+      { 'idempotency-key': 'leak-1' },
+    );
+    expect(replay.statusCode).toBe(403);
+    expect(replay.body).not.toContain('secret plans');
+  });
+});

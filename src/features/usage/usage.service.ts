@@ -57,7 +57,11 @@ export function createUsageService(deps: { db: Db; prices: PriceTable; config: C
         .orderBy(sql`1`);
       // Without group_by the answer is always one `total` row, zero when nothing was used.
       if (rows.length === 0 && !q.group_by) {
-        return { items: [{ key: 'total', messages: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, cost_usd: 0 }] };
+        return {
+          items: [
+            { key: 'total', messages: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, cost_usd: 0 },
+          ],
+        };
       }
       return {
         items: rows.map((r) => ({

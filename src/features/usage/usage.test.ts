@@ -1,7 +1,15 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
-import { newAgent, newKey, newSession, newWorld, newWorkspace, operatorHeaders, type World } from '../../../test/factories.js';
+import {
+  newAgent,
+  newKey,
+  newSession,
+  newWorld,
+  newWorkspace,
+  operatorHeaders,
+  type World,
+} from '../../../test/factories.js';
 import { isUuidV7 } from '../../platform/ids.js';
 import type { Message } from '../messages/messages.mapper.js';
 import type { ModelsCatalogue } from '../models/models.service.js';
@@ -76,7 +84,11 @@ async function runOnce(w: World, agentId: string, content = 'hi', persist = fals
 }
 
 function usage(ws: string, query = '', headers: Headers = operatorHeaders) {
-  return t.app.inject({ method: 'GET', url: `/v1/admin/workspaces/${ws}/usage${query ? `?${query}` : ''}`, headers });
+  return t.app.inject({
+    method: 'GET',
+    url: `/v1/admin/workspaces/${ws}/usage${query ? `?${query}` : ''}`,
+    headers,
+  });
 }
 
 async function usageItems(ws: string, query = ''): Promise<UsageItem[]> {
@@ -121,7 +133,9 @@ describe('GET /v1/admin/workspaces/{ws}/usage', () => {
     for (const m of a2) expect(m.cost_usd).toBeNull();
 
     const byAgent = await usageItems(w.workspaceId, 'group_by=agent');
-    expect(byAgent).toEqual([sumOf(w.agentId, a1), sumOf(agent2, a2)].sort((x, y) => x.key.localeCompare(y.key)));
+    expect(byAgent).toEqual(
+      [sumOf(w.agentId, a1), sumOf(agent2, a2)].sort((x, y) => x.key.localeCompare(y.key)),
+    );
 
     const byModel = await usageItems(w.workspaceId, 'group_by=model');
     expect(byModel).toEqual([sumOf('demo:echo-2', a2), sumOf('demo:papo-demo', a1)]);
@@ -137,7 +151,9 @@ describe('GET /v1/admin/workspaces/{ws}/usage', () => {
     for (const m of a1) {
       const u = m.usage!;
       const micro = Math.round(
-        (u.input_tokens - u.cached_tokens) * PRICE.input + u.cached_tokens * PRICE.cached + u.output_tokens * PRICE.output,
+        (u.input_tokens - u.cached_tokens) * PRICE.input +
+          u.cached_tokens * PRICE.cached +
+          u.output_tokens * PRICE.output,
       );
       expect(m.cost_usd).toBe(micro / 1_000_000);
     }
@@ -178,7 +194,9 @@ describe('GET /v1/admin/workspaces/{ws}/usage', () => {
     expect((await usageItems(w.workspaceId, `to=${at}`))[0]!.messages).toBe(2);
     // any RFC 3339 offset is accepted and normalised to UTC
     const plus2 = new Date(Date.parse(middle) + 2 * 3600_000).toISOString().replace('Z', '+02:00');
-    expect(await usageItems(w.workspaceId, `from=${encodeURIComponent(plus2)}`)).toEqual([sumOf('total', day3)]);
+    expect(await usageItems(w.workspaceId, `from=${encodeURIComponent(plus2)}`)).toEqual([
+      sumOf('total', day3),
+    ]);
   });
 
   it('invalid query values → 422 validation_error with the query path', async () => {

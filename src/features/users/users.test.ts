@@ -7,7 +7,17 @@ import type { User } from './users.service.js';
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MISSING_ID = '01900000-0000-7000-8000-000000000000';
-const USER_FIELDS = ['created_at', 'email', 'id', 'info', 'metadata', 'name', 'phone', 'reference', 'updated_at'];
+const USER_FIELDS = [
+  'created_at',
+  'email',
+  'id',
+  'info',
+  'metadata',
+  'name',
+  'phone',
+  'reference',
+  'updated_at',
+];
 const KiB16 = 16 * 1024;
 
 interface ErrorBody {
@@ -51,7 +61,8 @@ function expectError(res: LightMyRequestResponse, status: number, code: string):
   return body;
 }
 
-const issuePaths = (b: ErrorBody) => (b.error.context['issues'] as Array<{ path: string }>).map((i) => i.path);
+const issuePaths = (b: ErrorBody) =>
+  (b.error.context['issues'] as Array<{ path: string }>).map((i) => i.path);
 
 async function createUser(body: Record<string, unknown> = {}, key = w.key): Promise<User> {
   const res = await call('POST', '/v1/agents/users', body, key);
@@ -109,13 +120,31 @@ describe('A1 · POST /v1/agents/users', () => {
   });
 
   it('explicit nulls are accepted; metadata/info null become {}', async () => {
-    const u = await createUser({ reference: null, name: null, email: null, phone: null, metadata: null, info: null });
-    expect(u).toMatchObject({ reference: null, name: null, email: null, phone: null, metadata: {}, info: {} });
+    const u = await createUser({
+      reference: null,
+      name: null,
+      email: null,
+      phone: null,
+      metadata: null,
+      info: null,
+    });
+    expect(u).toMatchObject({
+      reference: null,
+      name: null,
+      email: null,
+      phone: null,
+      metadata: {},
+      info: {},
+    });
   });
 
   it('no body and malformed JSON → 400 invalid_request', async () => {
     const before = await listIds('limit=100');
-    const empty = await t.app.inject({ method: 'POST', url: '/v1/agents/users', headers: { 'x-api-key': w.key } });
+    const empty = await t.app.inject({
+      method: 'POST',
+      url: '/v1/agents/users',
+      headers: { 'x-api-key': w.key },
+    });
     expectError(empty, 400, 'invalid_request');
     const bad = await t.app.inject({
       method: 'POST',
@@ -182,7 +211,11 @@ describe('A1 · POST /v1/agents/users', () => {
   it('a taken reference → 409 user_reference_conflict naming the holder', async () => {
     const r = ref('dup');
     const first = await createUser({ reference: r, name: 'first' });
-    const err = expectError(await call('POST', '/v1/agents/users', { reference: r, name: 'second' }), 409, 'user_reference_conflict');
+    const err = expectError(
+      await call('POST', '/v1/agents/users', { reference: r, name: 'second' }),
+      409,
+      'user_reference_conflict',
+    );
     expect(err.error.name).toBe('UserReferenceConflictError');
     expect(err.error.context).toEqual({ reference: r, user_id: first.id });
     expect(await listIds(`reference=${r}`)).toEqual([first.id]);
@@ -194,13 +227,18 @@ describe('A1 · POST /v1/agents/users', () => {
   it('concurrent creates with one reference: one wins, the others get 409 naming it', async () => {
     const r = ref('race');
     const results = await Promise.all(
-      Array.from({ length: 4 }, (_, i) => call('POST', '/v1/agents/users', { reference: r, name: `racer ${i}` })),
+      Array.from({ length: 4 }, (_, i) =>
+        call('POST', '/v1/agents/users', { reference: r, name: `racer ${i}` }),
+      ),
     );
     const won = results.filter((x) => x.statusCode === 200);
     expect(won).toHaveLength(1);
     const winner = won[0]!.json<User>();
     for (const lost of results.filter((x) => x.statusCode !== 200)) {
-      expect(expectError(lost, 409, 'user_reference_conflict').error.context).toEqual({ reference: r, user_id: winner.id });
+      expect(expectError(lost, 409, 'user_reference_conflict').error.context).toEqual({
+        reference: r,
+        user_id: winner.id,
+      });
     }
     expect(await listIds(`reference=${r}`)).toEqual([winner.id]);
   });
@@ -247,7 +285,9 @@ describe('A2 · GET /v1/agents/users', () => {
     expect(await listIds('email=example.com', k)).toEqual([]);
     expect(await listIds(`created_after=${u2.created_at}`, k)).toEqual([u3.id, u2.id]);
     expect(await listIds(`created_before=${u2.created_at}`, k)).toEqual([u1.id]);
-    expect(await listIds(`created_after=${u2.created_at}&created_before=${u3.created_at}`, k)).toEqual([u2.id]);
+    expect(await listIds(`created_after=${u2.created_at}&created_before=${u3.created_at}`, k)).toEqual([
+      u2.id,
+    ]);
     // an offset date-time means the same instant
     const plus3 = new Date(Date.parse(u2.created_at) + 3 * 3600_000).toISOString().replace('Z', '+03:00');
     expect(await listIds(`created_after=${encodeURIComponent(plus3)}`, k)).toEqual([u3.id, u2.id]);
@@ -257,7 +297,9 @@ describe('A2 · GET /v1/agents/users', () => {
     const offsets: Array<number | null> = [];
     let offset: number | null = 0;
     while (offset !== null) {
-      const p: Page = (await call('GET', `/v1/agents/users?limit=1&offset=${offset}`, undefined, k)).json<Page>();
+      const p: Page = (
+        await call('GET', `/v1/agents/users?limit=1&offset=${offset}`, undefined, k)
+      ).json<Page>();
       expect(p.items).toHaveLength(1);
       walked.push(p.items[0]!.id);
       offset = p.next_offset;
@@ -265,7 +307,10 @@ describe('A2 · GET /v1/agents/users', () => {
     }
     expect(walked).toEqual([u3.id, u2.id, u1.id]);
     expect(offsets).toEqual([1, 2, null]);
-    expect((await call('GET', '/v1/agents/users?offset=3', undefined, k)).json()).toEqual({ items: [], next_offset: null });
+    expect((await call('GET', '/v1/agents/users?offset=3', undefined, k)).json()).toEqual({
+      items: [],
+      next_offset: null,
+    });
     // filters apply before offset
     expect(await listIds('created_after=2000-01-01T00:00:00Z&offset=2', k)).toEqual([u1.id]);
   });
@@ -338,9 +383,23 @@ describe('A4 · PATCH /v1/agents/users/{id}', () => {
     expect(Date.parse(cur.updated_at)).toBeGreaterThan(Date.parse(u.updated_at));
     expect(cur.created_at).toBe(u.created_at);
 
-    res = await patch(u.id, { reference: null, name: null, email: null, phone: null, metadata: null, info: null });
+    res = await patch(u.id, {
+      reference: null,
+      name: null,
+      email: null,
+      phone: null,
+      metadata: null,
+      info: null,
+    });
     cur = res.json<User>();
-    expect(cur).toMatchObject({ reference: null, name: null, email: null, phone: null, metadata: {}, info: {} });
+    expect(cur).toMatchObject({
+      reference: null,
+      name: null,
+      email: null,
+      phone: null,
+      metadata: {},
+      info: {},
+    });
     expect(await getUser(u.id)).toEqual(cur);
 
     res = await patch(u.id, { info: { plan: 'pro' }, email: 'new@example.com' });
@@ -360,7 +419,11 @@ describe('A4 · PATCH /v1/agents/users/{id}', () => {
     const r2 = ref('taken');
     const u = await createUser({ reference: r1 });
     const holder = await createUser({ reference: r2 });
-    const err = expectError(await patch(u.id, { reference: r2, name: 'changed' }), 409, 'user_reference_conflict');
+    const err = expectError(
+      await patch(u.id, { reference: r2, name: 'changed' }),
+      409,
+      'user_reference_conflict',
+    );
     expect(err.error.context).toEqual({ reference: r2, user_id: holder.id });
     expect(await getUser(u.id)).toEqual(u);
     const same = await patch(u.id, { reference: r1, name: 'kept' });
@@ -499,7 +562,8 @@ describe('users: credentials', () => {
 
   it('admin-only keys and agent-limited keys may manage users (users are not agent-bound)', async () => {
     const admin = (await newKey(t, w.workspaceId, { type: 'secret', name: 'adm', scopes: ['admin'] })).key;
-    const limited = (await newKey(t, w.workspaceId, { type: 'secret', name: 'lim', agent_ids: [w.agentId] })).key;
+    const limited = (await newKey(t, w.workspaceId, { type: 'secret', name: 'lim', agent_ids: [w.agentId] }))
+      .key;
     const a = await createUser({ name: 'by admin' }, admin);
     const b = await createUser({ name: 'by limited' }, limited);
     expect((await getUser(b.id, admin)).id).toBe(b.id);

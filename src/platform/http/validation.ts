@@ -60,9 +60,21 @@ export function issuesFromAjv(errors: ErrorObject[], context: string): Issue[] {
   const location = LOCATION[context] ?? 'body';
   const seen = new Set<string>();
   const issues: Issue[] = [];
+  // Nullable fields are `anyOf [T, null]`: a bad value fails both branches plus the summary.
+  // Report the real branch's complaint only, unless nothing else was said about that path.
+  const specific = new Set(
+    errors
+      .filter((e) => !(e.keyword === 'type' && e.params['type'] === 'null') && e.keyword !== 'anyOf')
+      .map((e) => e.instancePath),
+  );
   for (const e of errors) {
-    // anyOf/oneOf produce one error per branch plus a summary; keep the summary only.
     if (e.keyword === 'if') continue;
+    if (
+      (e.keyword === 'anyOf' || (e.keyword === 'type' && e.params['type'] === 'null')) &&
+      specific.has(e.instancePath)
+    ) {
+      continue;
+    }
     const missing = e.keyword === 'required' ? String(e.params['missingProperty']) : undefined;
     const path = toIssuePath(e.instancePath, missing);
     const message = missing ? 'is required' : (e.message ?? 'is invalid');

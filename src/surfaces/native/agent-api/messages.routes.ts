@@ -56,6 +56,8 @@ export function messageRoutes(app: App, { services, ctx, hide }: AgentApiDeps): 
     },
     async (req, reply) => {
       const c = ctx(req, reply);
+      // a stored response is replayed only to callers who may use this session
+      await services.messages.authorise(c, req.params.session_id);
       return replyIdempotent(
         services,
         req,
