@@ -40,6 +40,10 @@ const EnvSchema = Type.Object({
   PAPO_RATE_LIMIT_PUBLIC_KEY: Int(1, 1_000_000, 120),
   PAPO_RATE_LIMIT_SESSION_TOKEN: Int(1, 1_000_000, 60),
   PAPO_RATE_LIMIT_IP: Int(1, 1_000_000, 60),
+  /** Let image URLs resolve to private/loopback addresses (intranets). Off by default (SSRF). */
+  PAPO_FETCH_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
+  /** PEM file of extra CA certificates trusted when fetching image URLs. */
+  PAPO_FETCH_CA_FILE: Type.Optional(Type.String({ minLength: 1 })),
   /** Delay between the demo model's words, so its streaming is visible; 0 in tests. */
   PAPO_DEMO_WORD_DELAY_MS: Int(0, 5_000, 30),
 });
@@ -78,6 +82,7 @@ export interface Config {
     readonly shutdownGraceMs: number;
     readonly demoWordDelayMs: number;
   };
+  readonly fetch: { readonly allowPrivateNetworks: boolean; readonly caFile: string | undefined };
   readonly rateLimits: {
     readonly secretKey: number;
     readonly publicKey: number;
@@ -139,6 +144,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       shutdownGraceMs: env.PAPO_SHUTDOWN_GRACE_SECONDS * 1000,
       demoWordDelayMs: env.PAPO_DEMO_WORD_DELAY_MS,
     },
+    fetch: { allowPrivateNetworks: env.PAPO_FETCH_ALLOW_PRIVATE_NETWORKS, caFile: env.PAPO_FETCH_CA_FILE },
     rateLimits: {
       secretKey: env.PAPO_RATE_LIMIT_SECRET_KEY,
       publicKey: env.PAPO_RATE_LIMIT_PUBLIC_KEY,

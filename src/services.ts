@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import type { AppDeps } from './app.js';
+import { createPublicFetcher, DEFAULT_FETCH_POLICY } from './platform/net/public-fetch.js';
 import { createAgentsService, type AgentsService } from './features/agents/agents.service.js';
 import { createFilesService, type FilesService } from './features/files/files.service.js';
 import {
@@ -59,7 +61,12 @@ export function createServices(deps: AppDeps): Services {
     idempotency: createIdempotency({ db, clock, inProgressTtlMs: config.runtime.modelTimeoutMs + 60_000 }),
   };
   const files = createFilesService({ db, clock, blobs: deps.blobs });
-  const messageDeps = { db, clock, config, gateway: deps.gateway, runtime, files };
+  const fetchUrl = createPublicFetcher({
+    ...DEFAULT_FETCH_POLICY,
+    allowPrivateNetworks: config.fetch.allowPrivateNetworks,
+    ...(config.fetch.caFile && { ca: fs.readFileSync(config.fetch.caFile, 'utf8') }),
+  });
+  const messageDeps = { db, clock, config, gateway: deps.gateway, runtime, files, fetchUrl };
   return {
     runtime,
     operator: createOperatorAuth(db, config.adminToken),

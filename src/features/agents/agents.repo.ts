@@ -29,13 +29,39 @@ export async function lockAgentOrThrow(tx: DbOrTx, workspaceId: string, agentId:
   return row;
 }
 
-/** The agent and its latest published version, or 409 agent_unavailable (README §6.3 "runnable"). */
+/**
+ * The agent named by a request (A6, A17) and its latest published version: 404 when missing or
+ * deleted, 409 agent_unavailable when not runnable (README §6.3).
+ */
 export async function getRunnableAgent(
   db: DbOrTx,
   workspaceId: string,
   agentId: string,
 ): Promise<{ agent: AgentRow; version: AgentVersionRow }> {
-  const agent = await getAgentOrThrow(db, workspaceId, agentId);
+  return runnableVersion(db, await getAgentOrThrow(db, workspaceId, agentId));
+}
+
+/**
+ * The agent of an existing conversation: the conversation is there, so an agent deleted since
+ * is not a missing resource but a non-runnable one (409 agent_unavailable, status `deleted`).
+ */
+export async function getRunnableAgentOfConversation(
+  db: DbOrTx,
+  conversation: { workspaceId: string; agentId: string },
+): Promise<{ agent: AgentRow; version: AgentVersionRow }> {
+  const [agent] = await db
+    .select()
+    .from(agents)
+    .where(and(eq(agents.id, conversation.agentId), eq(agents.workspaceId, conversation.workspaceId)));
+  if (!agent) throw new NotFoundError('agent', conversation.agentId);
+  if (agent.deletedAt) throw new AgentUnavailableError(agent.id, 'deleted');
+  return runnableVersion(db, agent);
+}
+
+async function runnableVersion(
+  db: DbOrTx,
+  agent: AgentRow,
+): Promise<{ agent: AgentRow; version: AgentVersionRow }> {
   if (agent.status !== 'active' || agent.latestVersion === 0) {
     throw new AgentUnavailableError(agent.id, agent.latestVersion === 0 ? 'draft' : agent.status);
   }

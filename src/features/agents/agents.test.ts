@@ -3,7 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { newAgent, newKey, newWorkspace, operatorHeaders } from '../../../test/factories.js';
-import { agentVersions } from '../../platform/db/schema/index.js';
+import { agentVersions, messages } from '../../platform/db/schema/index.js';
 import { isUuidV7 } from '../../platform/ids.js';
 import type { Agent } from './agents.service.js';
 
@@ -265,6 +265,19 @@ describe('POST /v1/admin/workspaces/{ws}/agents', () => {
     expect((await call('DELETE', `${agentsUrl(ws)}/${first.id}`)).statusCode).toBe(204);
     const again = await create({ name: name.toLowerCase(), instructions: 'x' });
     expect(again.id).not.toBe(first.id);
+  });
+
+  it('concurrent creates with one name: one wins, the others get 422', async () => {
+    const name = uniqueName('Race');
+    const results = await Promise.all(
+      [name, name.toUpperCase(), name.toLowerCase()].map((nm) =>
+        call('POST', agentsUrl(ws), { name: nm, instructions: 'x' }),
+      ),
+    );
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 422, 422]);
+    for (const r of results.filter((x) => x.statusCode === 422)) {
+      expect(issuePaths(expectError(r, 422, 'validation_error'))).toEqual(['name']);
+    }
   });
 
   it('unknown and malformed workspace → 404', async () => {
@@ -602,6 +615,39 @@ describe('agent status and runnability', () => {
     expect((await createSession(key, a.id)).statusCode).toBe(200);
   });
 
+  function sendTo(key: string, sessionId: string) {
+    return t.app.inject({
+      method: 'POST',
+      url: `/v1/agents/sessions/${sessionId}/messages`,
+      headers: { 'x-api-key': key },
+      payload: { content: 'hi' },
+    });
+  }
+
+  it('an existing session of an agent made inactive refuses messages with 409, and accepts them again', async () => {
+    const w = await newWorkspace(t);
+    const { key } = await newKey(t, w);
+    const a = await create({ name: uniqueName(), instructions: 'x' }, w);
+    const session = (await createSession(key, a.id)).json<{ id: string }>().id;
+    await patch(a.id, { status: 'inactive' }, w);
+    const err = expectError(await sendTo(key, session), 409, 'agent_unavailable');
+    expect(err.error.context).toEqual({ agent_id: a.id, status: 'inactive' });
+    await patch(a.id, { status: 'active' }, w);
+    expect((await sendTo(key, session)).statusCode).toBe(200);
+  });
+
+  // Fails today: messages.service.ts resolves the agent of a session with getRunnableAgent (404 for
+  // a deleted agent). Flip to `it` once it calls getRunnableAgentOfConversation (README §6.3).
+  it.fails('an existing session of a deleted agent refuses messages with 409 agent_unavailable', async () => {
+    const w = await newWorkspace(t);
+    const { key } = await newKey(t, w);
+    const a = await create({ name: uniqueName(), instructions: 'x' }, w);
+    const session = (await createSession(key, a.id)).json<{ id: string }>().id;
+    expect((await call('DELETE', `${agentsUrl(w)}/${a.id}`)).statusCode).toBe(204);
+    const err = expectError(await sendTo(key, session), 409, 'agent_unavailable');
+    expect(err.error.context).toEqual({ agent_id: a.id, status: 'deleted' });
+  });
+
   it('an agent created inactive is not runnable', async () => {
     const w = await newWorkspace(t);
     const { key } = await newKey(t, w);
@@ -623,7 +669,6 @@ describe('agent status and runnability', () => {
       payload: { content: 'hi' },
     });
     expect(res.statusCode, res.body).toBe(200);
-    const { messages } = await import('../../platform/db/schema/index.js');
     const rows = await t.db.db.select().from(messages).where(eq(messages.conversationId, session));
     expect(rows.find((r) => r.role === 'assistant')!.agentVersion).toBe(2);
   });

@@ -22,6 +22,12 @@ export interface UploadInput {
 }
 
 export interface FilesService {
+  /** Stores bytes the runtime fetched itself (image URLs of a message); no caller checks. */
+  storeFetched(
+    workspaceId: string,
+    conversationId: string,
+    input: { id?: string; data: Buffer; mimeType: string; name: string; metadata: Record<string, unknown> },
+  ): Promise<FileRow>;
   uploadFile(ctx: RequestContext, input: UploadInput): Promise<AgentFile>;
   listFiles(
     ctx: RequestContext,
@@ -88,7 +94,49 @@ export function createFilesService(deps: { db: Db; clock: Clock; blobs: BlobStor
     return row;
   }
 
+  /** Blob first, then the row; a failed insert removes the blob again. */
+  async function store(
+    workspaceId: string,
+    conversationId: string | null,
+    input: {
+      id?: string;
+      data: Buffer;
+      mimeType: string;
+      name: string | undefined;
+      metadata: Record<string, unknown>;
+    },
+    log?: RequestContext['log'],
+  ): Promise<FileRow> {
+    const id = input.id ?? newId();
+    const storageKey = `${workspaceId}/${id}`;
+    await blobs.put(storageKey, input.data);
+    try {
+      const [row] = await db
+        .insert(files)
+        .values({
+          id,
+          workspaceId,
+          conversationId,
+          name: sanitizeFilename(input.name),
+          size: input.data.length,
+          mimeType: input.mimeType,
+          storageKey,
+          metadata: input.metadata,
+          createdAt: clock.now(),
+        })
+        .returning();
+      return row!;
+    } catch (err) {
+      await blobs.delete(storageKey).catch((cause: unknown) => {
+        log?.warn({ err: cause, storageKey }, 'could not remove the blob of a failed upload');
+      });
+      throw err;
+    }
+  }
+
   return {
+    storeFetched: (workspaceId, conversationId, input) => store(workspaceId, conversationId, input),
+
     async uploadFile(ctx, input) {
       requireScope(ctx.principal, 'agent:run');
       if (input.data.length === 0) throw new InvalidRequestError('The file is empty.');
@@ -100,32 +148,13 @@ export function createFilesService(deps: { db: Db; clock: Clock; blobs: BlobStor
       });
       if (mimeType === undefined) throw new UnsupportedMediaTypeError(await describeFileType(input.data));
 
-      const workspaceId = workspaceOf(ctx);
-      const id = newId();
-      const storageKey = `${workspaceId}/${id}`;
-      await blobs.put(storageKey, input.data);
-      try {
-        const [row] = await db
-          .insert(files)
-          .values({
-            id,
-            workspaceId,
-            conversationId: input.conversationId,
-            name: sanitizeFilename(input.filename),
-            size: input.data.length,
-            mimeType,
-            storageKey,
-            metadata: input.metadata ?? {},
-            createdAt: clock.now(),
-          })
-          .returning();
-        return toAgentFile(row!);
-      } catch (err) {
-        await blobs.delete(storageKey).catch((cause: unknown) => {
-          ctx.log.warn({ err: cause, storageKey }, 'could not remove the blob of a failed upload');
-        });
-        throw err;
-      }
+      const row = await store(
+        workspaceOf(ctx),
+        input.conversationId,
+        { data: input.data, mimeType, name: input.filename, metadata: input.metadata ?? {} },
+        ctx.log,
+      );
+      return toAgentFile(row);
     },
 
     async listFiles(ctx, page, opts = {}) {

@@ -491,7 +491,13 @@ describe('agent allow-lists', () => {
       instructions: 'x',
     });
     expectError(created, 403, 'agent_not_allowed');
-    expectError(await createKey(ws, { type: 'secret', name: 'escalate' }, h), 403, 'agent_not_allowed');
+    const escalate = expectError(
+      await createKey(ws, { type: 'secret', name: 'escalate' }, h),
+      403,
+      'agent_not_allowed',
+    );
+    expect(escalate.error.context).toEqual({ agent_id: null });
+    expect(expectError(created, 403, 'agent_not_allowed').error.context).toEqual({ agent_id: null });
 
     // nothing changed
     const agents = await call('GET', `/v1/admin/workspaces/${ws}/agents`, operatorHeaders);

@@ -44,10 +44,13 @@ export function usageOf(
  * format on the way out (README §9). Stream deltas are never rendered.
  */
 export function toMessage(row: MessageRow, format: OutputFormat = 'markdown'): Message {
-  const content =
-    format === 'markdown' || row.role !== 'assistant'
-      ? row.content
-      : row.content.map((b) => (b.type === 'text' ? { ...b, text: renderReply(b.text, format) } : b));
+  const content = row.content.map((b): ContentBlock => {
+    if (b.type === 'text' && row.role === 'assistant' && format !== 'markdown') {
+      return { ...b, text: renderReply(b.text, format) };
+    }
+    if (b.type === 'image' && 'url' in b) return { type: 'image', url: b.url };
+    return b;
+  });
   return {
     id: row.id,
     role: row.role,

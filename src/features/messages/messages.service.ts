@@ -26,7 +26,14 @@ import {
   type ConversationRow,
 } from '../sessions/sessions.repo.js';
 import { getUserOrThrow } from '../users/users.service.js';
-import { normaliseContent, type ContentInput } from './content.js';
+import {
+  assignFetchedIds,
+  normaliseContent,
+  storeFetchedImages,
+  type ContentInput,
+  type FetchedImage,
+} from './content.js';
+import type { PublicFetcher } from '../../platform/net/public-fetch.js';
 import { generate, generationError } from './generate.js';
 import { toMessage, type Message, type MessageRole } from './messages.mapper.js';
 import {
@@ -82,6 +89,7 @@ export interface MessagesService {
 }
 
 export interface MessagesDeps {
+  fetchUrl: PublicFetcher;
   db: Db;
   clock: Clock;
   config: Config;
@@ -95,6 +103,7 @@ interface Prepared {
   agent: AgentRow;
   role: 'user' | 'assistant';
   blocks: ContentBlock[];
+  fetched: Map<ContentBlock, FetchedImage>;
   metadata: Record<string, unknown>;
 }
 
@@ -117,7 +126,12 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
     assertJsonSize('metadata', input.metadata);
     const workspaceId = workspaceOf(ctx);
     const conversation = await getConversationForPrincipal(db, ctx.principal, sessionId);
-    const blocks = await normaliseContent(input.content, { files, workspaceId });
+
+    const { blocks, fetched } = await normaliseContent(input.content, {
+      files,
+      fetchUrl: deps.fetchUrl,
+      workspaceId,
+    });
     const status = effectiveStatus(conversation, clock.now());
     if (status !== 'active') throw new ConversationClosedError(conversation.id, status);
     const { agent } = await getRunnableAgent(db, workspaceId, conversation.agentId);
@@ -125,7 +139,14 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
       await ctx.charge(`agent:${agent.id}`, agent.rateLimits.requests_per_minute);
     const perConversation = agent.rateLimits.messages_per_minute_per_conversation;
     if (perConversation) await ctx.charge(`conversation:${conversation.id}`, perConversation);
-    return { conversation, agent, role: input.role ?? 'user', blocks, metadata: input.metadata ?? {} };
+    return {
+      conversation,
+      agent,
+      role: input.role ?? 'user',
+      blocks,
+      fetched,
+      metadata: input.metadata ?? {},
+    };
   }
 
   /**
@@ -143,6 +164,7 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
       const { agent, version } = await getRunnableAgent(db, workspaceId, p.conversation.agentId);
       const format: OutputFormat = agent.outputFormat;
       const now = clock.now();
+      assignFetchedIds(p.fetched);
       const stored = await insertMessage(
         db,
         {
@@ -166,6 +188,7 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
         const status = await currentStatus(p.conversation);
         throw new ConversationClosedError(p.conversation.id, status);
       }
+      await storeFetchedImages(files, workspaceId, p.conversation.id, p.fetched);
       onStarted?.();
       if (p.role === 'assistant') return { user_message: null, agent_message: toMessage(stored, format) };
       const userMessage = toMessage(stored);

@@ -2,6 +2,7 @@ import type { ModelMessage, UserContent } from 'ai';
 import mammoth from 'mammoth';
 import type { ContentBlock } from '../../platform/db/schema/index.js';
 import type { FilesService } from '../files/files.service.js';
+import type { FetchedImage } from './content.js';
 import { textOf } from './messages.mapper.js';
 
 export interface HistoryItem {
@@ -20,12 +21,10 @@ export async function toModelMessages(
   history: HistoryItem[],
   files: FilesService,
   workspaceId: string,
+  /** Images fetched for this request and not stored (persist=false runs). */
+  inline: Map<ContentBlock, FetchedImage> = new Map(),
 ): Promise<ModelMessage[]> {
-  const ids = history.flatMap((m) =>
-    m.content.flatMap((b) =>
-      (b.type === 'image' || b.type === 'file') && 'file_id' in b ? [b.file_id] : [],
-    ),
-  );
+  const ids = history.flatMap((m) => m.content.flatMap((b) => storedFileId(b) ?? []));
   const rows = ids.length > 0 ? await files.findFiles(workspaceId, ids) : new Map();
   const out: ModelMessage[] = [];
   for (const m of history) {
@@ -39,8 +38,14 @@ export async function toModelMessages(
         parts.push({ type: 'text', text: b.text });
         continue;
       }
-      if ((b.type !== 'image' && b.type !== 'file') || !('file_id' in b)) continue;
-      const row = rows.get(b.file_id);
+      const fetched = inline.get(b);
+      if (fetched) {
+        parts.push({ type: 'image', image: fetched.data, mediaType: fetched.mimeType });
+        continue;
+      }
+      const fileId = storedFileId(b);
+      if (fileId === undefined) continue;
+      const row = rows.get(fileId);
       const data = row ? await files.readBlob(row) : undefined;
       if (!row || !data) {
         parts.push({ type: 'text', text: '[file removed]' });
@@ -57,6 +62,13 @@ export async function toModelMessages(
     out.push({ role: 'user', content: parts.length > 0 ? parts : [{ type: 'text', text: '' }] });
   }
   return out;
+}
+
+/** The stored file behind an image/file block: its `file_id`, or the copy of a URL image. */
+function storedFileId(b: ContentBlock): string | undefined {
+  if (b.type === 'file') return b.file_id;
+  if (b.type === 'image') return 'file_id' in b ? b.file_id : b._file_id;
+  return undefined;
 }
 
 /** Word documents reach the model as their text: no provider accepts DOCX parts. */

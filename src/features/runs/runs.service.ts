@@ -6,7 +6,12 @@ import { assertJsonSize } from '../../platform/json-size.js';
 import { getRunnableAgent } from '../agents/agents.repo.js';
 import { workspaceOf, type RequestContext } from '../context.js';
 import { assertAgentAllowed, requireScope } from '../keys/principal.js';
-import { normaliseContent } from '../messages/content.js';
+import {
+  assignFetchedIds,
+  normaliseContent,
+  storeFetchedImages,
+  type FetchedImage,
+} from '../messages/content.js';
 import { generate, generationError } from '../messages/generate.js';
 import { toMessage, type Message } from '../messages/messages.mapper.js';
 import type { MessageCreateInput, MessagesDeps } from '../messages/messages.service.js';
@@ -60,13 +65,16 @@ export function createRunsService(deps: MessagesDeps): RunsService {
       const { agent, version } = await getRunnableAgent(db, workspaceId, agentId);
       const user = input.user ? await resolveSessionUser(db, workspaceId, input.user) : null;
       const items: Array<HistoryItem & { metadata: Record<string, unknown> }> = [];
+      const fetched = new Map<ContentBlock, FetchedImage>();
       for (const [i, m] of input.messages.entries()) {
-        const content: ContentBlock[] = await normaliseContent(m.content, {
+        const content = await normaliseContent(m.content, {
           files,
+          fetchUrl: deps.fetchUrl,
           workspaceId,
           path: `messages[${i}].content`,
         });
-        items.push({ role: m.role ?? 'user', content, metadata: m.metadata ?? {} });
+        for (const [block, img] of content.fetched) fetched.set(block, img);
+        items.push({ role: m.role ?? 'user', content: content.blocks, metadata: m.metadata ?? {} });
       }
       if (agent.rateLimits.requests_per_minute)
         await ctx.charge(`agent:${agent.id}`, agent.rateLimits.requests_per_minute);
@@ -98,6 +106,7 @@ export function createRunsService(deps: MessagesDeps): RunsService {
             })
             .returning();
           sessionId = session!.id;
+          assignFetchedIds(fetched);
           for (const item of items) {
             await insertMessage(
               db,
@@ -119,6 +128,7 @@ export function createRunsService(deps: MessagesDeps): RunsService {
               },
             );
           }
+          await storeFetchedImages(files, workspaceId, sessionId, fetched);
         }
         onStarted?.();
         const replyId = newId();
@@ -128,7 +138,13 @@ export function createRunsService(deps: MessagesDeps): RunsService {
             agent,
             version,
             system: buildSystemContext({ instructions: version.instructions, context, user }),
-            messages: await toModelMessages(items.slice(-agent.historyLimit), files, workspaceId),
+            // stored copies when persisted; the fetched bytes themselves when nothing is stored
+            messages: await toModelMessages(
+              items.slice(-agent.historyLimit),
+              files,
+              workspaceId,
+              persist ? undefined : fetched,
+            ),
             replyId,
             timeoutMs,
           },

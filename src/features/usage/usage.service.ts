@@ -1,4 +1,4 @@
-import { and, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Config } from '../../config.js';
 import type { Db } from '../../platform/db/client.js';
 import { usageRecords } from '../../platform/db/schema/index.js';
@@ -18,6 +18,8 @@ export interface UsageQuery {
   from?: string;
   to?: string;
   group_by?: 'agent' | 'day' | 'model';
+  /** A key with an agent allow-list sees only those agents' usage (README §3.3). */
+  agentIds?: string[] | null;
 }
 
 export interface UsageService {
@@ -34,6 +36,7 @@ export function createUsageService(deps: { db: Db; prices: PriceTable; config: C
       const conds: SQL[] = [eq(t.workspaceId, workspaceId)];
       if (q.from) conds.push(gte(t.createdAt, new Date(q.from)));
       if (q.to) conds.push(lt(t.createdAt, new Date(q.to)));
+      if (q.agentIds) conds.push(q.agentIds.length > 0 ? inArray(t.agentId, q.agentIds) : sql`false`);
       const key =
         q.group_by === 'agent'
           ? sql<string>`${t.agentId}::text`

@@ -207,10 +207,30 @@ describe('GET /v1/admin/workspaces/{ws}/usage', () => {
       ['to=2026-13-01T00:00:00Z', 'to'],
     ] as const) {
       const err = expectError(await usage(ws, q), 422, 'validation_error');
-      const issues = err.error.context['issues'] as Array<{ location: string; path: string }>;
-      expect(issues.length).toBeGreaterThan(0);
-      for (const i of issues) expect(i).toMatchObject({ location: 'query', path });
+      expect(err.error.context['issues']).toEqual([expect.objectContaining({ location: 'query', path })]);
     }
+  });
+
+  it('an admin key limited to some agents sees only their usage', async () => {
+    const w = await newWorld(t);
+    const other = await newAgent(t, w.workspaceId);
+    const mine = await runOnce(w, w.agentId);
+    await runOnce(w, other);
+    const limited = (
+      await newKey(t, w.workspaceId, {
+        type: 'secret',
+        name: 'lim',
+        scopes: ['admin'],
+        agent_ids: [w.agentId],
+      })
+    ).key;
+    const res = await usage(w.workspaceId, 'group_by=agent', bearer(limited));
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ items: [sumOf(w.agentId, [mine])] });
+    expect((await usage(w.workspaceId, '', bearer(limited))).json()).toEqual({
+      items: [sumOf('total', [mine])],
+    });
+    expect(await usageItems(w.workspaceId, 'group_by=agent')).toHaveLength(2);
   });
 
   it('security: 401 without credential, 403 without admin, 404 for another or unknown workspace', async () => {

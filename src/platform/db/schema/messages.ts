@@ -5,7 +5,8 @@ import { createdAt, id } from './_columns.js';
 export type ContentBlock =
   | { type: 'text'; text: string }
   | { type: 'image'; file_id: string }
-  | { type: 'image'; url: string }
+  /** `_file_id`: the stored copy of the image, internal (never on the wire). */
+  | { type: 'image'; url: string; _file_id?: string }
   | { type: 'file'; file_id: string }
   | {
       type: 'tool_result';

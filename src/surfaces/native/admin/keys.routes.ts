@@ -56,7 +56,10 @@ export function keyAdminRoutes(app: App, { services }: AdminDeps): void {
     async (req) => {
       const scope = scopedWorkspace(req, req.params.workspace_id);
       if (scope.agentIds)
-        throw new AppError('agent_not_allowed', 'A key limited to some agents cannot create keys.', {});
+        // Same context shape as every agent_not_allowed (quintus.md §4.2); no single agent is at fault.
+        throw new AppError('agent_not_allowed', 'A key limited to some agents cannot create keys.', {
+          agent_id: null,
+        });
       return services.keys.createKey(scope.workspaceId, req.body);
     },
   );

@@ -36,8 +36,10 @@ export function usageAdminRoutes(app: App, { services }: AdminDeps): void {
         },
       },
     },
-    async (req) =>
-      services.usage.workspaceUsage(scopedWorkspace(req, req.params.workspace_id).workspaceId, req.query),
+    async (req) => {
+      const scope = scopedWorkspace(req, req.params.workspace_id);
+      return services.usage.workspaceUsage(scope.workspaceId, { ...req.query, agentIds: scope.agentIds });
+    },
   );
 
   app.get(
