@@ -636,9 +636,7 @@ describe('agent status and runnability', () => {
     expect((await sendTo(key, session)).statusCode).toBe(200);
   });
 
-  // Fails today: messages.service.ts resolves the agent of a session with getRunnableAgent (404 for
-  // a deleted agent). Flip to `it` once it calls getRunnableAgentOfConversation (README §6.3).
-  it.fails('an existing session of a deleted agent refuses messages with 409 agent_unavailable', async () => {
+  it('an existing session of a deleted agent refuses messages with 409 agent_unavailable', async () => {
     const w = await newWorkspace(t);
     const { key } = await newKey(t, w);
     const a = await create({ name: uniqueName(), instructions: 'x' }, w);

@@ -14,7 +14,7 @@ import type { ModelGateway } from '../../platform/llm/gateway.js';
 import { toPage, type Page } from '../../platform/http/pagination.js';
 import { assertJsonSize } from '../../platform/json-size.js';
 import type { StreamWriter } from '../../platform/streams/stream-hub.js';
-import { agentOutputFormat, getRunnableAgent, type AgentRow } from '../agents/agents.repo.js';
+import { agentOutputFormat, getRunnableAgentOfConversation, type AgentRow } from '../agents/agents.repo.js';
 import type { OutputFormat } from '../agents/agents.service.js';
 import { workspaceOf, type RequestContext } from '../context.js';
 import type { FilesService } from '../files/files.service.js';
@@ -134,7 +134,7 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
     });
     const status = effectiveStatus(conversation, clock.now());
     if (status !== 'active') throw new ConversationClosedError(conversation.id, status);
-    const { agent } = await getRunnableAgent(db, workspaceId, conversation.agentId);
+    const { agent } = await getRunnableAgentOfConversation(db, conversation);
     if (agent.rateLimits.requests_per_minute)
       await ctx.charge(`agent:${agent.id}`, agent.rateLimits.requests_per_minute);
     const perConversation = agent.rateLimits.messages_per_minute_per_conversation;
@@ -161,7 +161,7 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
   ): Promise<SendMessageResult> {
     return runtime.queue.run(p.conversation.id, async () => {
       const workspaceId = p.conversation.workspaceId;
-      const { agent, version } = await getRunnableAgent(db, workspaceId, p.conversation.agentId);
+      const { agent, version } = await getRunnableAgentOfConversation(db, p.conversation);
       const format: OutputFormat = agent.outputFormat;
       const now = clock.now();
       assignFetchedIds(p.fetched);
