@@ -44,3 +44,24 @@ it('replays from an event id and forgets streams after their retention', async (
   await new Promise((r) => setTimeout(r, 120));
   expect(short.ownerOf(w.streamId)).toBeUndefined();
 });
+
+it('keeps one abort listener per reader however many events it waits for', async () => {
+  const { getEventListeners } = await import('node:events');
+  const w = hub.create({ workspaceId: 'w', conversationId: 'c' });
+  const ac = new AbortController();
+  const seen: number[] = [];
+  const reading = (async () => {
+    for await (const ev of hub.read(w.streamId, 0, ac.signal)) {
+      seen.push(ev.id);
+      expect(getEventListeners(ac.signal, 'abort').length).toBe(1);
+    }
+  })();
+  for (let i = 0; i < 30; i++) {
+    w.emit('e', { i });
+    await new Promise((r) => setImmediate(r));
+  }
+  w.end();
+  await reading;
+  expect(seen).toHaveLength(30);
+  expect(getEventListeners(ac.signal, 'abort').length).toBe(0);
+});

@@ -65,21 +65,29 @@ export class StreamHub {
     return this.streams.get(streamId)?.owner;
   }
 
-  /** Events with id > afterId, then live ones until the stream ends. */
+  /** Events with id > afterId, then live ones until the stream ends (or `signal` aborts). */
   async *read(streamId: string, afterId = 0, signal?: AbortSignal): AsyncGenerator<StreamEvent> {
     const rec = this.streams.get(streamId);
     if (!rec) return;
     let next = Math.max(0, afterId);
-    while (!signal?.aborted) {
-      while (next < rec.events.length) {
-        yield rec.events[next]!;
-        next++;
+    let wakeReader: (() => void) | undefined;
+    const onAbort = () => wakeReader?.();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      while (!signal?.aborted) {
+        while (next < rec.events.length) {
+          yield rec.events[next]!;
+          next++;
+        }
+        if (rec.done) return;
+        await new Promise<void>((resolve) => {
+          wakeReader = resolve;
+          rec.wake.add(resolve);
+        });
       }
-      if (rec.done) return;
-      await new Promise<void>((resolve) => {
-        rec.wake.add(resolve);
-        signal?.addEventListener('abort', () => resolve(), { once: true });
-      });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (wakeReader) rec.wake.delete(wakeReader);
     }
   }
 
