@@ -25,6 +25,7 @@ export default tseslint.config(
   {
     files: [
       'src/config.ts',
+      'src/**/*.test.ts',
       'test/**/*.ts',
       'bench/**/*.ts',
       'scripts/**/*.ts',
