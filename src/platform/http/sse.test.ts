@@ -1,4 +1,5 @@
 import Fastify from 'fastify';
+import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { StreamHub } from '../streams/stream-hub.js';
 import { sendSse } from './sse.js';
@@ -46,7 +47,7 @@ it('replays from an event id and forgets streams after their retention', async (
 });
 
 it('keeps one abort listener per reader however many events it waits for', async () => {
-  const { getEventListeners } = await import('node:events');
+  const getEventListeners = EventEmitter.getEventListeners;
   const w = hub.create({ workspaceId: 'w', conversationId: 'c' });
   const ac = new AbortController();
   const seen: number[] = [];
