@@ -1,5 +1,4 @@
 import type { ContentBlock } from '../../platform/db/schema/index.js';
-import { conversations } from '../../platform/db/schema/index.js';
 import { ServiceUnavailableError, ValidationError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { assertJsonSize } from '../../platform/json-size.js';
@@ -19,6 +18,7 @@ import { firstText, insertMessage } from '../messages/messages.repo.js';
 import { toModelMessages, type HistoryItem } from '../messages/model-input.js';
 import { recordUsage, storeReply } from '../messages/reply.js';
 import { buildSystemContext } from '../messages/system-context.js';
+import { insertSession } from '../sessions/sessions.repo.js';
 import { resolveSessionUser, type SessionUserRef } from '../users/users.service.js';
 
 export interface RunInput {
@@ -85,27 +85,15 @@ export function createRunsService(deps: MessagesDeps): RunsService {
         let sessionId: string | null = null;
         if (persist) {
           const now = clock.now();
-          const [session] = await db
-            .insert(conversations)
-            .values({
-              id: newId(),
-              workspaceId,
-              agentId: agent.id,
-              kind: 'session',
-              channel: 'api',
-              status: 'active',
-              userId: user?.id ?? null,
-              userReference: user?.reference ?? null,
-              externalUserId: user?.reference ?? null,
-              userData: {},
-              context,
-              metadata: input.metadata ?? {},
-              expiresAt: new Date(now.getTime() + agent.idleTtlSeconds * 1000),
-              createdAt: now,
-              updatedAt: now,
-            })
-            .returning();
-          sessionId = session!.id;
+          const session = await insertSession(db, {
+            workspaceId,
+            agent,
+            user,
+            context,
+            metadata: input.metadata ?? {},
+            now,
+          });
+          sessionId = session.id;
           assignFetchedIds(fetched);
           for (const item of items) {
             await insertMessage(

@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, lte } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { conversations, endUsers } from '../../platform/db/schema/index.js';
 import { NotFoundError } from '../../platform/errors.js';
-import { isUuid } from '../../platform/ids.js';
+import { isUuid, newId } from '../../platform/ids.js';
 import { assertAgentAllowed, type KeyPrincipal } from '../keys/principal.js';
 
 export type ConversationRow = typeof conversations.$inferSelect;
@@ -88,4 +88,39 @@ export async function liveUserReferences(
     .from(endUsers)
     .where(and(eq(endUsers.workspaceId, workspaceId), inArray(endUsers.id, ids), isNull(endUsers.deletedAt)));
   return new Map(rows.map((r) => [r.id, r.reference]));
+}
+
+/** A new active Agent API session (`channel: api`); a bound user's reference is its external id. */
+export async function insertSession(
+  db: DbOrTx,
+  s: {
+    workspaceId: string;
+    agent: { id: string; idleTtlSeconds: number };
+    user: { id: string; reference: string | null } | null | undefined;
+    context: Record<string, unknown>;
+    metadata: Record<string, unknown>;
+    now: Date;
+  },
+): Promise<ConversationRow> {
+  const [row] = await db
+    .insert(conversations)
+    .values({
+      id: newId(),
+      workspaceId: s.workspaceId,
+      agentId: s.agent.id,
+      kind: 'session',
+      channel: 'api',
+      status: 'active',
+      userId: s.user?.id ?? null,
+      userReference: s.user?.reference ?? null,
+      externalUserId: s.user?.reference ?? null,
+      userData: {},
+      context: s.context,
+      metadata: s.metadata,
+      expiresAt: new Date(s.now.getTime() + s.agent.idleTtlSeconds * 1000),
+      createdAt: s.now,
+      updatedAt: s.now,
+    })
+    .returning();
+  return row!;
 }

@@ -16,6 +16,7 @@ import {
   liveUserReferences,
   type ConversationRow,
   type ConversationStatus,
+  insertSession,
 } from './sessions.repo.js';
 
 export interface Session {
@@ -99,27 +100,15 @@ export function createSessionsService(deps: { db: Db; clock: Clock }): SessionsS
       const { agent } = await getRunnableAgent(db, workspaceId, agentId);
       const user = input.user ? await resolveSessionUser(db, workspaceId, input.user) : undefined;
       const now = clock.now();
-      const [row] = await db
-        .insert(conversations)
-        .values({
-          id: newId(),
-          workspaceId,
-          agentId: agent.id,
-          kind: 'session',
-          channel: 'api',
-          status: 'active',
-          userId: user?.id ?? null,
-          userReference: user?.reference ?? null,
-          externalUserId: user?.reference ?? null,
-          userData: {},
-          context: input.context ?? {},
-          metadata: input.metadata ?? {},
-          expiresAt: new Date(now.getTime() + agent.idleTtlSeconds * 1000),
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning();
-      return toSession(row!, now, new Map());
+      const row = await insertSession(db, {
+        workspaceId,
+        agent,
+        user,
+        context: input.context ?? {},
+        metadata: input.metadata ?? {},
+        now,
+      });
+      return toSession(row, now, new Map());
     },
 
     async listSessions(ctx, f) {

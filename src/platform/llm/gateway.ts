@@ -153,30 +153,22 @@ export class ModelGateway {
         }
       }
     } catch (err) {
-      if (timedOut) {
-        throw new ModelCallError(
-          'timeout',
-          `The model did not answer within ${Math.round(call.timeoutMs / 1000)} s.`,
-          'timeout',
-          text,
-        );
-      }
+      if (timedOut) throw timeoutError(call.timeoutMs, text);
       // Retried failures (5xx, 429) arrive wrapped; the last attempt carries the HTTP status.
       const cause = RetryError.isInstance(err) ? err.lastError : err;
       throw new ModelCallError('error', publicMessageFor(cause), describe(cause), text);
     } finally {
       clearTimeout(timer);
     }
-    if (timedOut) {
-      throw new ModelCallError(
-        'timeout',
-        `The model did not answer within ${Math.round(call.timeoutMs / 1000)} s.`,
-        'timeout',
-        text,
-      );
-    }
+    // a provider may end its stream quietly when aborted: the timer still decides
+    if (timedOut) throw timeoutError(call.timeoutMs, text);
     return { text, usage: normaliseUsage(usage), finishReason };
   }
+}
+
+function timeoutError(timeoutMs: number, partialText: string): ModelCallError {
+  const seconds = Math.max(1, Math.round(timeoutMs / 1000));
+  return new ModelCallError('timeout', `The model did not answer within ${seconds} s.`, 'timeout', partialText);
 }
 
 export function normaliseUsage(u: LanguageModelUsage | undefined): TokenUsage {
