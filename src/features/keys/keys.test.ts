@@ -498,6 +498,20 @@ describe('agent allow-lists', () => {
     );
     expect(escalate.error.context).toEqual({ agent_id: null });
     expect(expectError(created, 403, 'agent_not_allowed').error.context).toEqual({ agent_id: null });
+    // nor list or revoke keys (it could revoke keys wider than itself)
+    const wide = await newKey(t, ws);
+    expectError(await call('GET', `/v1/admin/workspaces/${ws}/api-keys`, h), 403, 'agent_not_allowed');
+    expectError(
+      await call('DELETE', `/v1/admin/workspaces/${ws}/api-keys/${wide.id}`, h),
+      403,
+      'agent_not_allowed',
+    );
+    const stillWorks = await t.app.inject({
+      method: 'GET',
+      url: '/v1/agents/sessions',
+      headers: { 'x-api-key': wide.key },
+    });
+    expect(stillWorks.statusCode).toBe(200);
 
     // nothing changed
     const agents = await call('GET', `/v1/admin/workspaces/${ws}/agents`, operatorHeaders);

@@ -37,3 +37,17 @@ it('does not coerce body types but coerces query strings', () => {
   expect(body({ n: '5' })).toBe(false);
   expect(query({ n: '5' })).toBe(true);
 });
+
+it('names the allowed values of an enum once', () => {
+  const compile = createValidatorCompiler([]);
+  const validate = compile({
+    schema: Type.Object({ role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]) }),
+    httpPart: 'body',
+    method: 'POST',
+    url: '/x',
+  }) as unknown as ((v: unknown) => boolean) & { errors: never[] };
+  expect(validate({ role: 'system' })).toBe(false);
+  expect(issuesFromAjv(validate.errors, 'body')).toEqual([
+    { location: 'body', path: 'role', message: 'must be one of: "user", "assistant"' },
+  ]);
+});

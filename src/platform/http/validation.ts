@@ -67,6 +67,12 @@ export function issuesFromAjv(errors: ErrorObject[], context: string): Issue[] {
       .filter((e) => !(e.keyword === 'type' && e.params['type'] === 'null') && e.keyword !== 'anyOf')
       .map((e) => e.instancePath),
   );
+  // Enums are `anyOf` of constants: one "must be one of" per path instead of one error per value.
+  const allowed = new Map<string, unknown[]>();
+  for (const e of errors) {
+    if (e.keyword === 'const')
+      allowed.set(e.instancePath, [...(allowed.get(e.instancePath) ?? []), e.params['allowedValue']]);
+  }
   for (const e of errors) {
     if (e.keyword === 'if') continue;
     if (
@@ -77,7 +83,12 @@ export function issuesFromAjv(errors: ErrorObject[], context: string): Issue[] {
     }
     const missing = e.keyword === 'required' ? String(e.params['missingProperty']) : undefined;
     const path = toIssuePath(e.instancePath, missing);
-    const message = missing ? 'is required' : (e.message ?? 'is invalid');
+    const values = e.keyword === 'const' ? allowed.get(e.instancePath) : undefined;
+    const message = missing
+      ? 'is required'
+      : values
+        ? `must be one of: ${values.map((v) => JSON.stringify(v)).join(', ')}`
+        : (e.message ?? 'is invalid');
     const k = `${path}|${message}`;
     if (seen.has(k)) continue;
     seen.add(k);

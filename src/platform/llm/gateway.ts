@@ -168,7 +168,12 @@ export class ModelGateway {
 
 function timeoutError(timeoutMs: number, partialText: string): ModelCallError {
   const seconds = Math.max(1, Math.round(timeoutMs / 1000));
-  return new ModelCallError('timeout', `The model did not answer within ${seconds} s.`, 'timeout', partialText);
+  return new ModelCallError(
+    'timeout',
+    `The model did not answer within ${seconds} s.`,
+    'timeout',
+    partialText,
+  );
 }
 
 export function normaliseUsage(u: LanguageModelUsage | undefined): TokenUsage {

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { PageQuery, PageSchema } from '../../../platform/http/pagination.js';
 import type { App } from '../../../platform/http/types.js';
 import { errorResponses } from '../errors.js';
@@ -39,6 +40,21 @@ const CreateKeyBody = Type.Object({
 const tags = ['Admin · API keys'];
 const config = { auth: 'admin' as const };
 
+/**
+ * Keys are managed by the operator or by admin keys that reach every agent: a key limited to
+ * some agents could otherwise mint or revoke keys wider than itself.
+ */
+function keyManager(req: FastifyRequest, workspaceId: string): string {
+  const scope = scopedWorkspace(req, workspaceId);
+  if (scope.agentIds) {
+    // Same context shape as every agent_not_allowed (quintus.md §4.2); no single agent is at fault.
+    throw new AppError('agent_not_allowed', 'A key limited to some agents cannot manage API keys.', {
+      agent_id: null,
+    });
+  }
+  return scope.workspaceId;
+}
+
 export function keyAdminRoutes(app: App, { services }: AdminDeps): void {
   app.post(
     '/workspaces/:workspace_id/api-keys',
@@ -53,15 +69,7 @@ export function keyAdminRoutes(app: App, { services }: AdminDeps): void {
         response: { 200: CreatedKey, ...errorResponses(400, 401, 403, 404, 422) },
       },
     },
-    async (req) => {
-      const scope = scopedWorkspace(req, req.params.workspace_id);
-      if (scope.agentIds)
-        // Same context shape as every agent_not_allowed (quintus.md §4.2); no single agent is at fault.
-        throw new AppError('agent_not_allowed', 'A key limited to some agents cannot create keys.', {
-          agent_id: null,
-        });
-      return services.keys.createKey(scope.workspaceId, req.body);
-    },
+    async (req) => services.keys.createKey(keyManager(req, req.params.workspace_id), req.body),
   );
 
   app.get(
@@ -77,8 +85,7 @@ export function keyAdminRoutes(app: App, { services }: AdminDeps): void {
         response: { 200: PageSchema(ApiKey), ...errorResponses(401, 403, 404, 422) },
       },
     },
-    async (req) =>
-      services.keys.listKeys(scopedWorkspace(req, req.params.workspace_id).workspaceId, req.query),
+    async (req) => services.keys.listKeys(keyManager(req, req.params.workspace_id), req.query),
   );
 
   app.delete(
@@ -94,10 +101,7 @@ export function keyAdminRoutes(app: App, { services }: AdminDeps): void {
       },
     },
     async (req, reply) => {
-      await services.keys.revokeKey(
-        scopedWorkspace(req, req.params.workspace_id).workspaceId,
-        req.params.key_id,
-      );
+      await services.keys.revokeKey(keyManager(req, req.params.workspace_id), req.params.key_id);
       return reply.status(204).send(null);
     },
   );
