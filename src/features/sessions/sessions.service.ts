@@ -2,7 +2,6 @@ import { and, desc, eq, gt, gte, inArray, isNull, lt, lte, notExists, or, sql, t
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/client.js';
 import { conversations, endUsers } from '../../platform/db/schema/index.js';
-import { newId } from '../../platform/ids.js';
 import { toPage, type Page } from '../../platform/http/pagination.js';
 import { assertJsonSize } from '../../platform/json-size.js';
 import { getRunnableAgent } from '../agents/agents.repo.js';
