@@ -47,7 +47,7 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
     return {
       db,
       driver: 'postgres',
-      close: () => pool.end(),
+      close: once(() => pool.end()),
       ping: async () => {
         await pool.query('select 1');
       },
@@ -73,11 +73,17 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
   return {
     db,
     driver: 'pglite',
-    close: () => client.close(),
+    close: once(() => client.close()),
     ping: async () => {
       await client.query('select 1');
     },
     // one process owns a PGlite directory; nothing else can race its migrations
     withMigrationLock: (fn) => fn(),
   };
+}
+
+/** Closing twice is a no-op (shutdown paths and tests may both close). */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= fn());
 }

@@ -1,5 +1,11 @@
 import type { FastifyError } from 'fastify';
-import { AppError, InvalidRequestError, NotFoundError, ValidationError } from '../errors.js';
+import {
+  AppError,
+  InvalidRequestError,
+  NotFoundError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../errors.js';
 import { issuesFromAjv } from './validation.js';
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -76,5 +82,32 @@ export function toAppError(err: unknown): { error: AppError; unexpected: boolean
   if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
     return { error: new InvalidRequestError('The request could not be read.'), unexpected: false };
   }
+  if (isStorageUnavailable(err)) return { error: new ServiceUnavailableError(), unexpected: true };
   return { error: new AppError('internal_error', 'An unexpected error occurred.'), unexpected: true };
+}
+
+/** Connection-level database failures (not bad queries): the client should retry later. */
+export function isStorageUnavailable(err: unknown): boolean {
+  for (
+    let e: unknown = err, depth = 0;
+    e && typeof e === 'object' && depth < 5;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (
+      typeof code === 'string' &&
+      (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0[1-3]|53300)$/.test(code) || code.startsWith('08'))
+    ) {
+      return true;
+    }
+    if (
+      typeof message === 'string' &&
+      /PGlite is closed|Connection terminated|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
+        message,
+      )
+    ) {
+      return true;
+    }
+  }
+  return false;
 }
