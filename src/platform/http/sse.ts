@@ -64,7 +64,7 @@ export async function sendSse(
     for await (const ev of events(gone.signal)) {
       if (gone.signal.aborted) break;
       lastWrite = Date.now();
-      await write(`id: ${ev.id}\nevent: ${ev.event}\ndata: ${JSON.stringify(ev.data)}\n\n`);
+      await write(`id: ${ev.id}\nevent: ${ev.event}\ndata: ${ev.json}\n\n`);
     }
   } catch (err) {
     request.log.error({ err }, 'sse writer failed');

@@ -4,7 +4,8 @@ export interface StreamEvent {
   /** 1, 2, 3 … per stream (SSE `id:`). */
   id: number;
   event: string;
-  data: unknown;
+  /** The payload, serialised once when emitted (kept for the replay window, sent to every reader). */
+  json: string;
 }
 
 export interface StreamOwner {
@@ -48,7 +49,7 @@ export class StreamHub {
       streamId,
       emit: (event, data) => {
         if (rec.done) return;
-        rec.events.push({ id: rec.events.length + 1, event, data });
+        rec.events.push({ id: rec.events.length + 1, event, json: JSON.stringify(data) });
         notify();
       },
       end: () => {
