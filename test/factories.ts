@@ -74,4 +74,15 @@ export async function newSession(t: TestApp, w: World, body: Record<string, unkn
   return res.json<{ id: string }>().id;
 }
 
+/** Sets an agent's status (`active`, `inactive`, …) through the admin API. */
+export async function setAgentStatus(t: TestApp, workspaceId: string, agentId: string, status: string) {
+  const res = await t.app.inject({
+    method: 'PATCH',
+    url: `/v1/admin/workspaces/${workspaceId}/agents/${agentId}`,
+    headers: admin,
+    payload: { status },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+}
+
 export const operatorHeaders = admin;

@@ -1,14 +1,22 @@
 import { asc, eq } from 'drizzle-orm';
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { newAgent, newKey, newWorkspace, operatorHeaders } from '../../../test/factories.js';
+import {
+  bearer,
+  call as callApp,
+  comparable,
+  expectError,
+  issuePaths,
+  ISO_MS,
+  MISSING_ID,
+  type Headers,
+  type Method,
+} from '../../../test/http.js';
 import { agentVersions, messages } from '../../platform/db/schema/index.js';
 import { isUuidV7 } from '../../platform/ids.js';
 import type { Agent } from './agents.service.js';
 
-const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const MISSING_ID = '01900000-0000-7000-8000-000000000000';
 const AGENT_FIELDS = [
   'created_at',
   'description',
@@ -32,12 +40,6 @@ const AGENT_FIELDS = [
   'workspace_id',
 ];
 
-interface ErrorBody {
-  error: { code: string; name: string; message: string; context: Record<string, unknown> };
-  request_id: string;
-  timestamp: string;
-}
-type Headers = Record<string, string>;
 type Page = { items: Agent[]; next_offset: number | null };
 
 let t: TestApp;
@@ -51,39 +53,11 @@ afterAll(async () => {
   await t?.close();
 });
 
-const bearer = (token: string): Headers => ({ authorization: `Bearer ${token}` });
 const agentsUrl = (w: string) => `/v1/admin/workspaces/${w}/agents`;
 
-function call(
-  method: 'GET' | 'POST' | 'DELETE' | 'PATCH',
-  url: string,
-  payload?: unknown,
-  headers: Headers = operatorHeaders,
-) {
-  return t.app.inject({
-    method,
-    url,
-    headers,
-    ...(payload !== undefined && { payload: payload as Record<string, unknown> }),
-  });
+function call(method: Method, url: string, payload?: unknown, headers: Headers = operatorHeaders) {
+  return callApp(t.app, method, url, headers, payload);
 }
-
-function expectError(res: LightMyRequestResponse, status: number, code: string): ErrorBody {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json<ErrorBody>();
-  expect(body.error.code).toBe(code);
-  expect(body.request_id).toBe(res.headers['x-request-id']);
-  return body;
-}
-
-const issuePaths = (b: ErrorBody) =>
-  (b.error.context['issues'] as Array<{ path: string }>).map((i) => i.path);
-const comparable = (b: ErrorBody) => ({
-  code: b.error.code,
-  name: b.error.name,
-  context: Object.keys(b.error.context),
-});
 
 async function create(body: Record<string, unknown>, w = ws): Promise<Agent> {
   const res = await call('POST', agentsUrl(w), body);

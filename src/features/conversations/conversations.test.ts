@@ -1,4 +1,3 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import {
@@ -10,11 +9,10 @@ import {
   operatorHeaders,
   type World,
 } from '../../../test/factories.js';
+import { bearer, expectError, ISO_MS, MISSING_ID, type Headers } from '../../../test/http.js';
 import type { Message } from '../messages/messages.mapper.js';
 import type { ConversationDetail, ConversationSummary } from './conversations.service.js';
 
-const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const MISSING_ID = '01900000-0000-7000-8000-000000000000';
 const SUMMARY_FIELDS = [
   'agent_id',
   'channel',
@@ -35,11 +33,6 @@ const SUMMARY_FIELDS = [
   'user',
 ];
 
-interface ErrorBody {
-  error: { code: string; name: string; message: string; context: Record<string, unknown> };
-  request_id: string;
-}
-type Headers = Record<string, string>;
 type Page = { items: ConversationSummary[]; next_offset: number | null };
 
 let t: TestApp;
@@ -80,8 +73,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-const bearer = (token: string): Headers => ({ authorization: `Bearer ${token}` });
-
 async function send(sessionId: string, content: string, role: 'user' | 'assistant' = 'user', world = w) {
   const res = await t.app.inject({
     method: 'POST',
@@ -91,14 +82,6 @@ async function send(sessionId: string, content: string, role: 'user' | 'assistan
   });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ user_message: Message | null; agent_message: Message }>();
-}
-
-function expectError(res: LightMyRequestResponse, status: number, code: string): ErrorBody {
-  expect(res.statusCode, res.body).toBe(status);
-  const body = res.json<ErrorBody>();
-  expect(body.error.code).toBe(code);
-  expect(body.request_id).toBe(res.headers['x-request-id']);
-  return body;
 }
 
 function list(query = '', ws = w.workspaceId, headers: Headers = operatorHeaders) {

@@ -13,6 +13,8 @@ import {
   operatorHeaders,
   type World,
 } from '../../../test/factories.js';
+import { PNG } from '../../../test/fixtures.js';
+import { expectError, MISSING_ID } from '../../../test/http.js';
 import { multipartBody, type Part } from '../../../test/multipart.js';
 import { isUuidV7 } from '../../platform/ids.js';
 import { createFsBlobStore } from '../../platform/storage/fs-blob-store.js';
@@ -21,10 +23,6 @@ import type { AgentFile } from './files.types.js';
 
 const MiB = 1024 * 1024;
 const LIMIT = 25 * MiB;
-const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a0c1d2b20000000049454e44ae426082',
-  'hex',
-);
 const PDF = Buffer.from(
   '%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n',
 );
@@ -73,30 +71,11 @@ function blobCount(workspaceId: string): number {
   return fs.existsSync(dir) ? fs.readdirSync(dir).length : 0;
 }
 
-function expectError(res: LightMyRequestResponse, status: number, code: string) {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json<{
-    error: { code: string; name: string; message: string; context: Record<string, unknown> };
-    request_id: string;
-    timestamp: string;
-  }>();
-  expect(Object.keys(body).sort()).toEqual(['error', 'request_id', 'timestamp']);
-  expect(Object.keys(body.error).sort()).toEqual(['code', 'context', 'message', 'name']);
-  expect(body.error.code).toBe(code);
-  expect(typeof body.error.name).toBe('string');
-  expect(typeof body.error.message).toBe('string');
-  expect(body.error.context).toBeTypeOf('object');
-  expect(body.request_id).toBe(res.headers['x-request-id']);
-  expect(new Date(body.timestamp).toISOString()).toBe(body.timestamp);
-  return body.error;
-}
-
 /** Runs a rejected upload and checks nothing was stored: same list, no new blob. */
 async function expectRejected(parts: Part[], status: number, code: string) {
   const before = await listIds(w.key);
   const blobs = blobCount(w.workspaceId);
-  const error = expectError(await upload(w.key, parts), status, code);
+  const { error } = expectError(await upload(w.key, parts), status, code);
   expect(await listIds(w.key)).toEqual(before);
   expect(blobCount(w.workspaceId)).toBe(blobs);
   return error;
@@ -341,7 +320,7 @@ describe('A14–A16, A19', () => {
     const file = await uploadOk(w.key, [{ name: 'file', filename: 'a.txt', data: 'bytes' }]);
     await createFsBlobStore(path.join(t.dataDir, 'files')).delete(`${w.workspaceId}/${file.id}`);
     expect((await get(w.key, `/v1/agents/files/${file.id}`)).statusCode).toBe(200);
-    const error = expectError(await get(w.key, `/v1/agents/files/${file.id}/content`), 404, 'not_found');
+    const { error } = expectError(await get(w.key, `/v1/agents/files/${file.id}/content`), 404, 'not_found');
     expect(error.context).toEqual({ resource: 'file', id: file.id });
   });
 });
@@ -372,7 +351,7 @@ describe('security', () => {
   it('refuses a public key with 403 insufficient_scope', async () => {
     const { key } = await newKey(t, w.workspaceId, { type: 'public' });
     const before = await listIds(w.key);
-    const error = expectError(
+    const { error } = expectError(
       await upload(key, [{ name: 'file', filename: 'a.txt', data: 'x' }]),
       403,
       'insufficient_scope',
@@ -385,7 +364,6 @@ describe('security', () => {
   it("answers another workspace's file exactly like a missing one", async () => {
     const file = await uploadOk(w.key, [{ name: 'file', filename: 'secret.txt', data: 'secret' }]);
     const other = await newWorld(t);
-    const missing = '01900000-0000-7000-8000-000000000000';
     const body = (res: LightMyRequestResponse) => {
       const e = res.json<{
         error: { code: string; name: string; context: { resource: string; id: string } };
@@ -394,7 +372,7 @@ describe('security', () => {
     };
     for (const suffix of ['', '/content']) {
       const foreign = await get(other.key, `/v1/agents/files/${file.id}${suffix}`);
-      const absent = await get(other.key, `/v1/agents/files/${missing}${suffix}`);
+      const absent = await get(other.key, `/v1/agents/files/${MISSING_ID}${suffix}`);
       expectError(foreign, 404, 'not_found');
       expectError(absent, 404, 'not_found');
       expect(body(foreign)).toEqual(body(absent));
@@ -461,7 +439,7 @@ describe('security', () => {
     expect(await listIds(restricted)).toEqual([pool.id]);
     expect(await listIds(world.key)).toEqual([pool.id, inConversation.id]);
     expect((await get(restricted, `/v1/agents/files/${pool.id}`)).statusCode).toBe(200);
-    const error = expectError(
+    const { error } = expectError(
       await get(restricted, `/v1/agents/files/${inConversation.id}`),
       403,
       'agent_not_allowed',

@@ -1,15 +1,22 @@
 import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { newAgent, newKey, newWorkspace, operatorHeaders } from '../../../test/factories.js';
+import {
+  bearer,
+  call,
+  comparable,
+  expectError,
+  issuePaths,
+  ISO_MS,
+  MISSING_ID,
+  type Headers,
+} from '../../../test/http.js';
 import { apiKeys } from '../../platform/db/schema/index.js';
 import { isUuidV7 } from '../../platform/ids.js';
 import type { ApiKey } from './keys.service.js';
 
-const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const MISSING_ID = '01900000-0000-7000-8000-000000000000';
 const KEY_FIELDS = [
   'agent_ids',
   'allowed_origins',
@@ -24,13 +31,7 @@ const KEY_FIELDS = [
   'type',
 ];
 
-interface ErrorBody {
-  error: { code: string; name: string; message: string; context: Record<string, unknown> };
-  request_id: string;
-  timestamp: string;
-}
 type Created = ApiKey & { key: string };
-type Headers = Record<string, string>;
 
 let t: TestApp;
 
@@ -41,42 +42,14 @@ afterAll(async () => {
   await t?.close();
 });
 
-const bearer = (token: string): Headers => ({ authorization: `Bearer ${token}` });
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-function call(method: 'GET' | 'POST' | 'DELETE' | 'PATCH', url: string, headers: Headers, payload?: unknown) {
-  return t.app.inject({
-    method,
-    url,
-    headers,
-    ...(payload !== undefined && { payload: payload as Record<string, unknown> }),
-  });
-}
-
-function expectError(res: LightMyRequestResponse, status: number, code: string): ErrorBody {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json<ErrorBody>();
-  expect(body.error.code).toBe(code);
-  expect(body.request_id).toBe(res.headers['x-request-id']);
-  expect(body.timestamp).toMatch(ISO_MS);
-  return body;
-}
-
-const issuePaths = (b: ErrorBody) =>
-  (b.error.context['issues'] as Array<{ path: string }>).map((i) => i.path);
-const comparable = (b: ErrorBody) => ({
-  code: b.error.code,
-  name: b.error.name,
-  context: Object.keys(b.error.context),
-});
-
 function createKey(ws: string, body: unknown, headers: Headers = operatorHeaders) {
-  return call('POST', `/v1/admin/workspaces/${ws}/api-keys`, headers, body);
+  return call(t.app, 'POST', `/v1/admin/workspaces/${ws}/api-keys`, headers, body);
 }
 
 async function listKeys(ws: string, headers: Headers = operatorHeaders): Promise<ApiKey[]> {
-  const res = await call('GET', `/v1/admin/workspaces/${ws}/api-keys?limit=100`, headers);
+  const res = await call(t.app, 'GET', `/v1/admin/workspaces/${ws}/api-keys?limit=100`, headers);
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ items: ApiKey[] }>().items;
 }
@@ -132,7 +105,7 @@ describe('POST /v1/admin/workspaces/{ws}/api-keys', () => {
   it('the list never returns the plaintext', async () => {
     const ws = await newWorkspace(t);
     const k = (await createKey(ws, { type: 'secret', name: 'listed' })).json<Created>();
-    const res = await call('GET', `/v1/admin/workspaces/${ws}/api-keys`, operatorHeaders);
+    const res = await call(t.app, 'GET', `/v1/admin/workspaces/${ws}/api-keys`, operatorHeaders);
     expect(res.statusCode).toBe(200);
     expect(res.body).not.toContain(k.key);
     expect(res.body).not.toContain(k.key.slice(12));
@@ -159,7 +132,11 @@ describe('POST /v1/admin/workspaces/{ws}/api-keys', () => {
     expect(k.allowed_origins).toEqual(['https://acme.com', 'https://*.acme.com', 'http://localhost:3000']);
     // a public key is refused on the Agent API and on the admin API
     expectError(await useRunKey(k.key), 403, 'insufficient_scope');
-    expectError(await call('GET', `/v1/admin/workspaces/${ws}`, bearer(k.key)), 403, 'insufficient_scope');
+    expectError(
+      await call(t.app, 'GET', `/v1/admin/workspaces/${ws}`, bearer(k.key)),
+      403,
+      'insufficient_scope',
+    );
   });
 
   it('explicit scopes: admin, both, deduplicated', async () => {
@@ -176,7 +153,7 @@ describe('POST /v1/admin/workspaces/{ws}/api-keys', () => {
     expect(c.scopes).toEqual(['admin']);
     // an admin-only key can also run agents (admin includes agent:run)
     expect((await useRunKey(a.key)).statusCode).toBe(200);
-    expect((await call('GET', `/v1/admin/workspaces/${ws}`, bearer(a.key))).statusCode).toBe(200);
+    expect((await call(t.app, 'GET', `/v1/admin/workspaces/${ws}`, bearer(a.key))).statusCode).toBe(200);
   });
 
   it('rate_limit_per_minute is stored', async () => {
@@ -281,7 +258,8 @@ describe('GET /v1/admin/workspaces/{ws}/api-keys', () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await newKey(t, ws, { type: 'secret', name: `k${i}` })).id);
     expect(
-      (await call('DELETE', `/v1/admin/workspaces/${ws}/api-keys/${ids[0]}`, operatorHeaders)).statusCode,
+      (await call(t.app, 'DELETE', `/v1/admin/workspaces/${ws}/api-keys/${ids[0]}`, operatorHeaders))
+        .statusCode,
     ).toBe(204);
     const all = await listKeys(ws);
     expect(all.map((k) => k.id)).toEqual([...ids].reverse());
@@ -292,6 +270,7 @@ describe('GET /v1/admin/workspaces/{ws}/api-keys', () => {
     let offset: number | null = 0;
     while (offset !== null) {
       const res = await call(
+        t.app,
         'GET',
         `/v1/admin/workspaces/${ws}/api-keys?limit=1&offset=${offset}`,
         operatorHeaders,
@@ -315,7 +294,7 @@ describe('GET /v1/admin/workspaces/{ws}/api-keys', () => {
     const ws = await newWorkspace(t);
     for (const q of ['limit=0', 'limit=101', 'offset=-1', 'limit=2.5']) {
       expectError(
-        await call('GET', `/v1/admin/workspaces/${ws}/api-keys?${q}`, operatorHeaders),
+        await call(t.app, 'GET', `/v1/admin/workspaces/${ws}/api-keys?${q}`, operatorHeaders),
         422,
         'validation_error',
       );
@@ -339,9 +318,13 @@ describe('GET /v1/admin/workspaces/{ws}/api-keys', () => {
     const ws = await newWorkspace(t);
     const other = await newWorkspace(t);
     const admin = await adminKey(ws);
-    expectError(await call('GET', `/v1/admin/workspaces/${other}/api-keys`, bearer(admin)), 404, 'not_found');
     expectError(
-      await call('GET', `/v1/admin/workspaces/${MISSING_ID}/api-keys`, operatorHeaders),
+      await call(t.app, 'GET', `/v1/admin/workspaces/${other}/api-keys`, bearer(admin)),
+      404,
+      'not_found',
+    );
+    expectError(
+      await call(t.app, 'GET', `/v1/admin/workspaces/${MISSING_ID}/api-keys`, operatorHeaders),
       404,
       'not_found',
     );
@@ -354,7 +337,7 @@ describe('DELETE /v1/admin/workspaces/{ws}/api-keys/{key_id}', () => {
     const k = await newKey(t, ws);
     expect((await useRunKey(k.key)).statusCode).toBe(200);
     t.clock.advance(5);
-    const res = await call('DELETE', `/v1/admin/workspaces/${ws}/api-keys/${k.id}`, operatorHeaders);
+    const res = await call(t.app, 'DELETE', `/v1/admin/workspaces/${ws}/api-keys/${k.id}`, operatorHeaders);
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
     const err = expectError(await useRunKey(k.key), 401, 'invalid_api_key');
@@ -363,18 +346,18 @@ describe('DELETE /v1/admin/workspaces/{ws}/api-keys/{key_id}', () => {
     expect(listed.revoked_at).toMatch(ISO_MS);
     // revoking again, unknown and malformed ids → 404
     const again = expectError(
-      await call('DELETE', `/v1/admin/workspaces/${ws}/api-keys/${k.id}`, operatorHeaders),
+      await call(t.app, 'DELETE', `/v1/admin/workspaces/${ws}/api-keys/${k.id}`, operatorHeaders),
       404,
       'not_found',
     );
     expect(again.error.context).toEqual({ resource: 'api_key', id: k.id });
     const missing = expectError(
-      await call('DELETE', `/v1/admin/workspaces/${ws}/api-keys/${MISSING_ID}`, operatorHeaders),
+      await call(t.app, 'DELETE', `/v1/admin/workspaces/${ws}/api-keys/${MISSING_ID}`, operatorHeaders),
       404,
       'not_found',
     );
     const malformed = expectError(
-      await call('DELETE', `/v1/admin/workspaces/${ws}/api-keys/zzz`, operatorHeaders),
+      await call(t.app, 'DELETE', `/v1/admin/workspaces/${ws}/api-keys/zzz`, operatorHeaders),
       404,
       'not_found',
     );
@@ -385,9 +368,18 @@ describe('DELETE /v1/admin/workspaces/{ws}/api-keys/{key_id}', () => {
   it('a revoked admin key is refused on the admin API at once, even when it revoked itself', async () => {
     const ws = await newWorkspace(t);
     const admin = await newKey(t, ws, { type: 'secret', name: 'self', scopes: ['admin'] });
-    const res = await call('DELETE', `/v1/admin/workspaces/${ws}/api-keys/${admin.id}`, bearer(admin.key));
+    const res = await call(
+      t.app,
+      'DELETE',
+      `/v1/admin/workspaces/${ws}/api-keys/${admin.id}`,
+      bearer(admin.key),
+    );
     expect(res.statusCode, res.body).toBe(204);
-    expectError(await call('GET', `/v1/admin/workspaces/${ws}`, bearer(admin.key)), 401, 'invalid_api_key');
+    expectError(
+      await call(t.app, 'GET', `/v1/admin/workspaces/${ws}`, bearer(admin.key)),
+      401,
+      'invalid_api_key',
+    );
   });
 
   it("another workspace's key → 404 and stays valid", async () => {
@@ -397,19 +389,19 @@ describe('DELETE /v1/admin/workspaces/{ws}/api-keys/{key_id}', () => {
     const admin = await adminKey(ws);
     // the key id under this workspace's path
     const viaOperator = expectError(
-      await call('DELETE', `/v1/admin/workspaces/${ws}/api-keys/${foreign.id}`, operatorHeaders),
+      await call(t.app, 'DELETE', `/v1/admin/workspaces/${ws}/api-keys/${foreign.id}`, operatorHeaders),
       404,
       'not_found',
     );
     const missing = expectError(
-      await call('DELETE', `/v1/admin/workspaces/${ws}/api-keys/${MISSING_ID}`, operatorHeaders),
+      await call(t.app, 'DELETE', `/v1/admin/workspaces/${ws}/api-keys/${MISSING_ID}`, operatorHeaders),
       404,
       'not_found',
     );
     expect(comparable(viaOperator)).toEqual(comparable(missing));
     // an admin key naming the other workspace
     expectError(
-      await call('DELETE', `/v1/admin/workspaces/${other}/api-keys/${foreign.id}`, bearer(admin)),
+      await call(t.app, 'DELETE', `/v1/admin/workspaces/${other}/api-keys/${foreign.id}`, bearer(admin)),
       404,
       'not_found',
     );
@@ -422,7 +414,7 @@ describe('DELETE /v1/admin/workspaces/{ws}/api-keys/{key_id}', () => {
     const runner = await newKey(t, ws);
     const victim = await newKey(t, ws);
     expectError(
-      await call('DELETE', `/v1/admin/workspaces/${ws}/api-keys/${victim.id}`, bearer(runner.key)),
+      await call(t.app, 'DELETE', `/v1/admin/workspaces/${ws}/api-keys/${victim.id}`, bearer(runner.key)),
       403,
       'insufficient_scope',
     );
@@ -433,7 +425,7 @@ describe('DELETE /v1/admin/workspaces/{ws}/api-keys/{key_id}', () => {
     const ws = await newWorkspace(t);
     const k = await newKey(t, ws);
     expectError(
-      await call('DELETE', `/v1/admin/workspaces/${ws}/api-keys/${k.id}`, {}),
+      await call(t.app, 'DELETE', `/v1/admin/workspaces/${ws}/api-keys/${k.id}`, {}),
       401,
       'missing_api_key',
     );
@@ -473,20 +465,22 @@ describe('agent allow-lists', () => {
     const admin = await adminKey(ws, { agent_ids: [allowed] });
     const h = bearer(admin);
 
-    const list = await call('GET', `/v1/admin/workspaces/${ws}/agents`, h);
+    const list = await call(t.app, 'GET', `/v1/admin/workspaces/${ws}/agents`, h);
     expect(list.statusCode, list.body).toBe(200);
     expect(list.json<{ items: Array<{ id: string }> }>().items.map((a) => a.id)).toEqual([allowed]);
 
-    expect((await call('GET', `/v1/admin/workspaces/${ws}/agents/${allowed}`, h)).statusCode).toBe(200);
+    expect((await call(t.app, 'GET', `/v1/admin/workspaces/${ws}/agents/${allowed}`, h)).statusCode).toBe(
+      200,
+    );
     for (const [method, payload] of [
       ['GET', undefined],
       ['PATCH', { name: 'renamed' }],
       ['DELETE', undefined],
     ] as const) {
-      const res = await call(method, `/v1/admin/workspaces/${ws}/agents/${other}`, h, payload);
+      const res = await call(t.app, method, `/v1/admin/workspaces/${ws}/agents/${other}`, h, payload);
       expect(expectError(res, 403, 'agent_not_allowed').error.context).toEqual({ agent_id: other });
     }
-    const created = await call('POST', `/v1/admin/workspaces/${ws}/agents`, h, {
+    const created = await call(t.app, 'POST', `/v1/admin/workspaces/${ws}/agents`, h, {
       name: 'new',
       instructions: 'x',
     });
@@ -500,9 +494,9 @@ describe('agent allow-lists', () => {
     expect(expectError(created, 403, 'agent_not_allowed').error.context).toEqual({ agent_id: null });
     // nor list or revoke keys (it could revoke keys wider than itself)
     const wide = await newKey(t, ws);
-    expectError(await call('GET', `/v1/admin/workspaces/${ws}/api-keys`, h), 403, 'agent_not_allowed');
+    expectError(await call(t.app, 'GET', `/v1/admin/workspaces/${ws}/api-keys`, h), 403, 'agent_not_allowed');
     expectError(
-      await call('DELETE', `/v1/admin/workspaces/${ws}/api-keys/${wide.id}`, h),
+      await call(t.app, 'DELETE', `/v1/admin/workspaces/${ws}/api-keys/${wide.id}`, h),
       403,
       'agent_not_allowed',
     );
@@ -514,7 +508,7 @@ describe('agent allow-lists', () => {
     expect(stillWorks.statusCode).toBe(200);
 
     // nothing changed
-    const agents = await call('GET', `/v1/admin/workspaces/${ws}/agents`, operatorHeaders);
+    const agents = await call(t.app, 'GET', `/v1/admin/workspaces/${ws}/agents`, operatorHeaders);
     const items = agents.json<{ items: Array<{ id: string; name: string }> }>().items;
     expect(items.map((a) => a.id).sort()).toEqual([allowed, other].sort());
     expect(items.find((a) => a.id === other)!.name).not.toBe('renamed');

@@ -4,14 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { files } from '../../platform/db/schema/index.js';
 import { isPublicAddress } from '../../platform/net/public-fetch.js';
 import { newSession, newWorld, type World } from '../../../test/factories.js';
+import { PNG } from '../../../test/fixtures.js';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { startHttpsServer, type TestHttpsServer } from '../../../test/https-server.js';
 import { scriptedModel } from '../../../test/mock-model.js';
-
-const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082',
-  'hex',
-);
 
 let site: TestHttpsServer;
 let t: TestApp;

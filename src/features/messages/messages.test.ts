@@ -10,15 +10,11 @@ import {
   operatorHeaders,
   type World,
 } from '../../../test/factories.js';
+import { PNG } from '../../../test/fixtures.js';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { scriptedModel } from '../../../test/mock-model.js';
 import { multipartBody } from '../../../test/multipart.js';
 import { makeDocx } from '../../../test/docx.js';
-
-const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082',
-  'hex',
-);
 
 let t: TestApp;
 const models = new Map<string, LanguageModelV3>();

@@ -2,7 +2,8 @@ import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provid
 import { and, count, eq } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newAgent, newKey, newWorld, operatorHeaders, type World } from '../../../test/factories.js';
+import { newAgent, newKey, newWorld, setAgentStatus, type World } from '../../../test/factories.js';
+import { expectErrorEnvelope, type ErrorBody, type Headers } from '../../../test/http.js';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { scriptedModel } from '../../../test/mock-model.js';
 import { multipartBody } from '../../../test/multipart.js';
@@ -72,8 +73,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-type Headers = Record<string, string>;
-
 function run(agentId: string, body: unknown, key: string | null = w.key, headers: Headers = {}) {
   return t.app.inject({
     method: 'POST',
@@ -119,39 +118,16 @@ async function rowCounts(workspaceId = w.workspaceId) {
 
 const callCount = (model: string) => calls.get(model.slice('mock:'.length))!.length;
 
-interface ErrorBody {
-  error: { code: string; name: string; message: string; context: Record<string, unknown> };
-  request_id: string;
-  timestamp: string;
-}
-
-/** Checks the §4.1 envelope and that nothing internal (stack, provider detail) leaks. */
+/**
+ * Checks the §4.1 envelope and that nothing internal (stack, provider detail) leaks. The request id
+ * is not matched to X-Request-Id: an idempotent replay carries the first request's.
+ */
 function expectError(res: LightMyRequestResponse, status: number, code: string): ErrorBody['error'] {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json<ErrorBody>();
-  expect(Object.keys(body).sort()).toEqual(['error', 'request_id', 'timestamp']);
-  expect(Object.keys(body.error).sort()).toEqual(['code', 'context', 'message', 'name']);
-  expect(body.error.code).toBe(code);
-  expect(body.error.name).toMatch(/^[A-Z][A-Za-z]+Error$/);
-  expect(body.error.message.length).toBeGreaterThan(0);
-  expect(body.error.context).toBeTypeOf('object');
-  expect(isUuidV7(body.request_id)).toBe(true);
-  expect(new Date(body.timestamp).toISOString()).toBe(body.timestamp);
+  const body = expectErrorEnvelope(res, status, code);
   expect(res.body).not.toMatch(
     /stack|node_modules|\.ts:\d+|\.js:\d+|secret-internal-detail|exploded|drizzle/i,
   );
   return body.error;
-}
-
-async function setAgentStatus(workspaceId: string, agentId: string, status: string) {
-  const res = await t.app.inject({
-    method: 'PATCH',
-    url: `/v1/admin/workspaces/${workspaceId}/agents/${agentId}`,
-    headers: operatorHeaders,
-    payload: { status },
-  });
-  expect(res.statusCode, res.body).toBe(200);
 }
 
 async function uploadText(key: string, name: string, text: string): Promise<string> {
@@ -534,7 +510,7 @@ describe('A17 access', () => {
 
   it('answers 409 agent_unavailable for an inactive agent', async () => {
     const agentId = await newAgent(t, w.workspaceId, { model: ECHO });
-    await setAgentStatus(w.workspaceId, agentId, 'inactive');
+    await setAgentStatus(t, w.workspaceId, agentId, 'inactive');
     const before = await rowCounts();
     const error = expectError(await run(agentId, body), 409, 'agent_unavailable');
     expect(error.context).toEqual({ agent_id: agentId, status: 'inactive' });
@@ -666,10 +642,10 @@ describe('A17 Idempotency-Key', () => {
 
   it('does not consume the key on a 409 state conflict: the same request runs once the agent is active', async () => {
     const agentId = await newAgent(t, w.workspaceId, { model: ECHO });
-    await setAgentStatus(w.workspaceId, agentId, 'inactive');
+    await setAgentStatus(t, w.workspaceId, agentId, 'inactive');
     const headers = { 'idempotency-key': 'run-key-state' };
     expectError(await run(agentId, body, w.key, headers), 409, 'agent_unavailable');
-    await setAgentStatus(w.workspaceId, agentId, 'active');
+    await setAgentStatus(t, w.workspaceId, agentId, 'active');
     const ok = await run(agentId, body, w.key, headers);
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.headers['idempotency-replayed']).toBeUndefined();

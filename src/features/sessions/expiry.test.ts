@@ -15,7 +15,11 @@ it('the sweeper marks idle active conversations expired and leaves the others al
   const w = await newWorld(t, { idle_ttl_seconds: 300 });
   const idle = await newSession(t, w);
   const closed = await newSession(t, w);
-  await t.app.inject({ method: 'POST', url: `/v1/agents/sessions/${closed}/terminate`, headers: { 'x-api-key': w.key } });
+  await t.app.inject({
+    method: 'POST',
+    url: `/v1/agents/sessions/${closed}/terminate`,
+    headers: { 'x-api-key': w.key },
+  });
   t.clock.advance(200_000);
   const fresh = await newSession(t, w);
   t.clock.advance(101_000);
@@ -23,7 +27,8 @@ it('the sweeper marks idle active conversations expired and leaves the others al
   const swept = await expireDueConversations(t.db.db, t.clock.now());
   expect(swept).toBeGreaterThanOrEqual(1);
   const status = async (id: string) =>
-    (await t.db.db.select({ s: conversations.status }).from(conversations).where(eq(conversations.id, id)))[0]?.s;
+    (await t.db.db.select({ s: conversations.status }).from(conversations).where(eq(conversations.id, id)))[0]
+      ?.s;
   expect(await status(idle)).toBe('expired');
   expect(await status(closed)).toBe('closed');
   expect(await status(fresh)).toBe('active');

@@ -7,8 +7,16 @@ import {
   newSession,
   newWorld,
   operatorHeaders,
+  setAgentStatus,
   type World,
 } from '../../../test/factories.js';
+import {
+  call as callApp,
+  expectError as expectErrorBody,
+  type ErrorBody,
+  type Headers,
+  type Method,
+} from '../../../test/http.js';
 import { isUuidV7, newId } from '../../platform/ids.js';
 import type { User } from '../users/users.service.js';
 import type { Session, Termination } from './sessions.service.js';
@@ -43,22 +51,10 @@ afterAll(async () => {
   await t?.close();
 });
 
-type Headers = Record<string, string>;
-
 /** `key: null` (or omitted) sends no X-API-Key. */
-function call(
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-  url: string,
-  key?: string | null,
-  payload?: unknown,
-  headers: Headers = {},
-) {
-  return t.app.inject({
-    method,
-    url,
-    headers: { ...(typeof key === 'string' && { 'x-api-key': key }), ...headers },
-    ...(payload !== undefined && { payload: payload as Record<string, unknown> }),
-  });
+function call(method: Method, url: string, key?: string | null, payload?: unknown, headers: Headers = {}) {
+  const auth: Headers = typeof key === 'string' ? { 'x-api-key': key } : {};
+  return callApp(t.app, method, url, { ...auth, ...headers }, payload);
 }
 
 function createSession(agentId: string, body: unknown = {}, key: string | null = w.key) {
@@ -91,36 +87,9 @@ async function createUser(key: string, body: Record<string, unknown>): Promise<U
   return res.json<User>();
 }
 
-async function setAgentStatus(workspaceId: string, agentId: string, status: string) {
-  const res = await t.app.inject({
-    method: 'PATCH',
-    url: `/v1/admin/workspaces/${workspaceId}/agents/${agentId}`,
-    headers: operatorHeaders,
-    payload: { status },
-  });
-  expect(res.statusCode, res.body).toBe(200);
-}
-
-interface ErrorBody {
-  error: { code: string; name: string; message: string; context: Record<string, unknown> };
-  request_id: string;
-  timestamp: string;
-}
-
 /** Checks the §4.1 envelope and that nothing internal (stack, driver message) leaks. */
 function expectError(res: LightMyRequestResponse, status: number, code: string): ErrorBody['error'] {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json<ErrorBody>();
-  expect(Object.keys(body).sort()).toEqual(['error', 'request_id', 'timestamp']);
-  expect(Object.keys(body.error).sort()).toEqual(['code', 'context', 'message', 'name']);
-  expect(body.error.code).toBe(code);
-  expect(body.error.name).toMatch(/^[A-Z][A-Za-z]+Error$/);
-  expect(body.error.message.length).toBeGreaterThan(0);
-  expect(body.error.context).toBeTypeOf('object');
-  expect(body.request_id).toBe(res.headers['x-request-id']);
-  expect(isUuidV7(body.request_id)).toBe(true);
-  expect(new Date(body.timestamp).toISOString()).toBe(body.timestamp);
+  const body = expectErrorBody(res, status, code);
   expect(res.body).not.toMatch(/stack|node_modules|\.ts:\d+|\.js:\d+|drizzle|postgres|pglite|syntax error/i);
   return body.error;
 }
@@ -250,10 +219,10 @@ describe('A6 create session', () => {
     'answers 409 agent_unavailable for an agent with status %s',
     async (status) => {
       const agentId = await newAgent(t, w.workspaceId);
-      await setAgentStatus(w.workspaceId, agentId, status);
+      await setAgentStatus(t, w.workspaceId, agentId, status);
       const error = expectError(await createSession(agentId), 409, 'agent_unavailable');
       expect(error.context).toEqual({ agent_id: agentId, status });
-      await setAgentStatus(w.workspaceId, agentId, 'active');
+      await setAgentStatus(t, w.workspaceId, agentId, 'active');
       expect((await createSession(agentId)).statusCode).toBe(200);
     },
   );

@@ -1,4 +1,3 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import {
@@ -10,21 +9,15 @@ import {
   operatorHeaders,
   type World,
 } from '../../../test/factories.js';
+import { bearer, expectError, MISSING_ID, type Headers } from '../../../test/http.js';
 import { isUuidV7 } from '../../platform/ids.js';
 import type { Message } from '../messages/messages.mapper.js';
 import type { ModelsCatalogue } from '../models/models.service.js';
 import type { UsageItem } from './usage.service.js';
 
-const MISSING_ID = '01900000-0000-7000-8000-000000000000';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Demo model priced so that costs are not zero (USD per million tokens). */
 const PRICE = { input: 3, cached: 0.3, output: 15 };
-
-interface ErrorBody {
-  error: { code: string; name: string; message: string; context: Record<string, unknown> };
-  request_id: string;
-}
-type Headers = Record<string, string>;
 
 let t: TestApp;
 
@@ -48,16 +41,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
-
-const bearer = (token: string): Headers => ({ authorization: `Bearer ${token}` });
-
-function expectError(res: LightMyRequestResponse, status: number, code: string): ErrorBody {
-  expect(res.statusCode, res.body).toBe(status);
-  const body = res.json<ErrorBody>();
-  expect(body.error.code).toBe(code);
-  expect(body.request_id).toBe(res.headers['x-request-id']);
-  return body;
-}
 
 async function send(w: World, sessionId: string, content = 'hi'): Promise<Message> {
   const res = await t.app.inject({

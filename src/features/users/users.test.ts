@@ -1,12 +1,17 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { newKey, newSession, newWorld, operatorHeaders, type World } from '../../../test/factories.js';
+import {
+  call as callApp,
+  expectError,
+  issuePaths,
+  ISO_MS,
+  MISSING_ID,
+  type Method,
+} from '../../../test/http.js';
 import { isUuidV7 } from '../../platform/ids.js';
 import type { User } from './users.service.js';
 
-const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const MISSING_ID = '01900000-0000-7000-8000-000000000000';
 const USER_FIELDS = [
   'created_at',
   'email',
@@ -20,13 +25,7 @@ const USER_FIELDS = [
 ];
 const KiB16 = 16 * 1024;
 
-interface ErrorBody {
-  error: { code: string; name: string; message: string; context: Record<string, unknown> };
-  request_id: string;
-  timestamp: string;
-}
 type Page = { items: User[]; next_offset: number | null };
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 let t: TestApp;
 let w: World;
@@ -41,28 +40,8 @@ afterAll(async () => {
 
 /** `key: null` sends no credential. */
 function call(method: Method, url: string, payload?: unknown, key: string | null = w.key) {
-  return t.app.inject({
-    method,
-    url,
-    headers: key !== null ? { 'x-api-key': key } : {},
-    ...(payload !== undefined && { payload: payload as Record<string, unknown> }),
-  });
+  return callApp(t.app, method, url, key !== null ? { 'x-api-key': key } : {}, payload);
 }
-
-function expectError(res: LightMyRequestResponse, status: number, code: string): ErrorBody {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json<ErrorBody>();
-  expect(Object.keys(body).sort()).toEqual(['error', 'request_id', 'timestamp']);
-  expect(body.error.code).toBe(code);
-  expect(body.request_id).toBe(res.headers['x-request-id']);
-  expect(isUuidV7(body.request_id)).toBe(true);
-  expect(body.timestamp).toMatch(ISO_MS);
-  return body;
-}
-
-const issuePaths = (b: ErrorBody) =>
-  (b.error.context['issues'] as Array<{ path: string }>).map((i) => i.path);
 
 async function createUser(body: Record<string, unknown> = {}, key = w.key): Promise<User> {
   const res = await call('POST', '/v1/agents/users', body, key);

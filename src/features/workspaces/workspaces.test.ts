@@ -1,18 +1,18 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, OPERATOR_TOKEN, type TestApp } from '../../../test/harness.js';
 import { newAgent, newKey, newWorkspace, operatorHeaders } from '../../../test/factories.js';
+import {
+  bearer,
+  call,
+  comparable,
+  expectError,
+  issuePaths,
+  ISO_MS,
+  MISSING_ID,
+  type Headers,
+} from '../../../test/http.js';
 import { isUuidV7 } from '../../platform/ids.js';
 import type { Workspace } from './workspaces.service.js';
-
-const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const MISSING_ID = '01900000-0000-7000-8000-000000000000';
-
-interface ErrorBody {
-  error: { code: string; name: string; message: string; context: Record<string, unknown> };
-  request_id: string;
-  timestamp: string;
-}
 
 let t: TestApp;
 
@@ -23,23 +23,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-type Headers = Record<string, string>;
-const bearer = (token: string): Headers => ({ authorization: `Bearer ${token}` });
-
-function call(
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT',
-  url: string,
-  headers: Headers,
-  payload?: unknown,
-) {
-  return t.app.inject({
-    method,
-    url,
-    headers,
-    ...(payload !== undefined && { payload: payload as Record<string, unknown> }),
-  });
-}
-
 function raw(method: 'POST' | 'PATCH', url: string, body: string, contentType = 'application/json') {
   return t.app.inject({
     method,
@@ -49,37 +32,12 @@ function raw(method: 'POST' | 'PATCH', url: string, body: string, contentType = 
   });
 }
 
-function expectError(res: LightMyRequestResponse, status: number, code: string): ErrorBody {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json<ErrorBody>();
-  expect(Object.keys(body).sort()).toEqual(['error', 'request_id', 'timestamp']);
-  expect(body.error.code).toBe(code);
-  expect(typeof body.error.name).toBe('string');
-  expect(typeof body.error.message).toBe('string');
-  expect(body.error.context).toBeTypeOf('object');
-  expect(body.request_id).toBe(res.headers['x-request-id']);
-  expect(isUuidV7(body.request_id)).toBe(true);
-  expect(body.timestamp).toMatch(ISO_MS);
-  return body;
-}
-
-const issuePaths = (b: ErrorBody) =>
-  (b.error.context['issues'] as Array<{ path: string }>).map((i) => i.path);
-
-/** The error minus what differs per request (ids, timestamps). */
-const comparable = (b: ErrorBody) => ({
-  code: b.error.code,
-  name: b.error.name,
-  context: Object.keys(b.error.context),
-});
-
 async function getWs(id: string, headers: Headers = operatorHeaders) {
-  return call('GET', `/v1/admin/workspaces/${id}`, headers);
+  return call(t.app, 'GET', `/v1/admin/workspaces/${id}`, headers);
 }
 
 async function listAll(): Promise<Workspace[]> {
-  const res = await call('GET', '/v1/admin/workspaces?limit=100', operatorHeaders);
+  const res = await call(t.app, 'GET', '/v1/admin/workspaces?limit=100', operatorHeaders);
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ items: Workspace[] }>().items;
 }
@@ -90,7 +48,7 @@ async function adminKey(workspaceId: string) {
 
 describe('admin authentication (shared by every /v1/admin route)', () => {
   it('no credential → 401 missing_api_key', async () => {
-    const res = await call('GET', '/v1/admin/workspaces', {});
+    const res = await call(t.app, 'GET', '/v1/admin/workspaces', {});
     const body = expectError(res, 401, 'missing_api_key');
     expect(body.error.name).toBe('MissingApiKeyError');
     expect(body.error.context).toEqual({});
@@ -98,33 +56,39 @@ describe('admin authentication (shared by every /v1/admin route)', () => {
 
   it('an empty Bearer or an Authorization without a token → 401 missing_api_key', async () => {
     expectError(
-      await call('GET', '/v1/admin/workspaces', { authorization: 'Bearer ' }),
+      await call(t.app, 'GET', '/v1/admin/workspaces', { authorization: 'Bearer ' }),
       401,
       'missing_api_key',
     );
     expectError(
-      await call('GET', '/v1/admin/workspaces', { authorization: 'Basic abc' }),
+      await call(t.app, 'GET', '/v1/admin/workspaces', { authorization: 'Basic abc' }),
       401,
       'missing_api_key',
     );
   });
 
   it('a wrong operator token → 401 invalid_api_key', async () => {
-    const res = await call('GET', '/v1/admin/workspaces', bearer(`${OPERATOR_TOKEN}x`));
+    const res = await call(t.app, 'GET', '/v1/admin/workspaces', bearer(`${OPERATOR_TOKEN}x`));
     expect(expectError(res, 401, 'invalid_api_key').error.name).toBe('InvalidApiKeyError');
   });
 
   it('a malformed or unknown papo key → 401 invalid_api_key', async () => {
-    expectError(await call('GET', '/v1/admin/workspaces', bearer('papo_sk_short')), 401, 'invalid_api_key');
     expectError(
-      await call('GET', '/v1/admin/workspaces', bearer(`papo_sk_${'A'.repeat(40)}`)),
+      await call(t.app, 'GET', '/v1/admin/workspaces', bearer('papo_sk_short')),
+      401,
+      'invalid_api_key',
+    );
+    expectError(
+      await call(t.app, 'GET', '/v1/admin/workspaces', bearer(`papo_sk_${'A'.repeat(40)}`)),
       401,
       'invalid_api_key',
     );
   });
 
   it('the operator token works with any case of the Bearer word', async () => {
-    const res = await call('GET', '/v1/admin/workspaces', { authorization: `bEaReR ${OPERATOR_TOKEN}` });
+    const res = await call(t.app, 'GET', '/v1/admin/workspaces', {
+      authorization: `bEaReR ${OPERATOR_TOKEN}`,
+    });
     expect(res.statusCode, res.body).toBe(200);
   });
 
@@ -148,7 +112,7 @@ describe('admin authentication (shared by every /v1/admin route)', () => {
     ];
     for (const [method, url, payload] of urls) {
       for (const headers of [bearer(key), { 'x-api-key': key }]) {
-        const body = expectError(await call(method, url, headers, payload), 403, 'insufficient_scope');
+        const body = expectError(await call(t.app, method, url, headers, payload), 403, 'insufficient_scope');
         expect(body.error.context).toEqual({ required_scope: 'admin' });
       }
     }
@@ -159,7 +123,11 @@ describe('admin authentication (shared by every /v1/admin route)', () => {
   it('a public key → 403 insufficient_scope', async () => {
     const ws = await newWorkspace(t);
     const { key } = await newKey(t, ws, { type: 'public', name: 'pk' });
-    expectError(await call('GET', `/v1/admin/workspaces/${ws}`, bearer(key)), 403, 'insufficient_scope');
+    expectError(
+      await call(t.app, 'GET', `/v1/admin/workspaces/${ws}`, bearer(key)),
+      403,
+      'insufficient_scope',
+    );
   });
 
   it('an admin key works as Bearer and as X-API-Key; every response carries X-Request-Id', async () => {
@@ -173,9 +141,9 @@ describe('admin authentication (shared by every /v1/admin route)', () => {
   });
 
   it('unknown admin routes → 404, wrong methods → 405 with Allow, before authentication', async () => {
-    const nf = expectError(await call('GET', '/v1/admin/nope', {}), 404, 'not_found');
+    const nf = expectError(await call(t.app, 'GET', '/v1/admin/nope', {}), 404, 'not_found');
     expect(nf.error.context).toEqual({});
-    const res = await call('PUT', '/v1/admin/workspaces', {});
+    const res = await call(t.app, 'PUT', '/v1/admin/workspaces', {});
     const body = expectError(res, 405, 'method_not_allowed');
     expect(res.headers['allow']).toBe('GET, POST');
     expect(body.error.context).toEqual({ allow: ['GET', 'POST'] });
@@ -184,7 +152,7 @@ describe('admin authentication (shared by every /v1/admin route)', () => {
 
 describe('POST /v1/admin/workspaces', () => {
   it('creates a workspace', async () => {
-    const res = await call('POST', '/v1/admin/workspaces', operatorHeaders, { name: 'Acme' });
+    const res = await call(t.app, 'POST', '/v1/admin/workspaces', operatorHeaders, { name: 'Acme' });
     expect(res.statusCode, res.body).toBe(200);
     const ws = res.json<Workspace>();
     expect(Object.keys(ws).sort()).toEqual(['created_at', 'id', 'name', 'updated_at']);
@@ -207,7 +175,7 @@ describe('POST /v1/admin/workspaces', () => {
 
   it('missing name → 400 invalid_request naming the field', async () => {
     const body = expectError(
-      await call('POST', '/v1/admin/workspaces', operatorHeaders, {}),
+      await call(t.app, 'POST', '/v1/admin/workspaces', operatorHeaders, {}),
       400,
       'invalid_request',
     );
@@ -218,7 +186,7 @@ describe('POST /v1/admin/workspaces', () => {
     const before = (await listAll()).length;
     for (const name of [42, '', 'x'.repeat(151), null]) {
       const body = expectError(
-        await call('POST', '/v1/admin/workspaces', operatorHeaders, { name }),
+        await call(t.app, 'POST', '/v1/admin/workspaces', operatorHeaders, { name }),
         422,
         'validation_error',
       );
@@ -230,7 +198,7 @@ describe('POST /v1/admin/workspaces', () => {
   });
 
   it('unknown body fields are ignored; 150 characters are accepted', async () => {
-    const res = await call('POST', '/v1/admin/workspaces', operatorHeaders, {
+    const res = await call(t.app, 'POST', '/v1/admin/workspaces', operatorHeaders, {
       name: 'y'.repeat(150),
       extra: 1,
     });
@@ -241,7 +209,9 @@ describe('POST /v1/admin/workspaces', () => {
   it('an admin key cannot create workspaces (operator only)', async () => {
     const ws = await newWorkspace(t);
     const before = (await listAll()).length;
-    const res = await call('POST', '/v1/admin/workspaces', bearer(await adminKey(ws)), { name: 'sneaky' });
+    const res = await call(t.app, 'POST', '/v1/admin/workspaces', bearer(await adminKey(ws)), {
+      name: 'sneaky',
+    });
     expectError(res, 403, 'insufficient_scope');
     expect((await listAll()).length).toBe(before);
   });
@@ -260,7 +230,7 @@ describe('GET /v1/admin/workspaces', () => {
     const walked: string[] = [];
     let offset: number | null = 0;
     while (offset !== null) {
-      const res = await call('GET', `/v1/admin/workspaces?limit=1&offset=${offset}`, operatorHeaders);
+      const res = await call(t.app, 'GET', `/v1/admin/workspaces?limit=1&offset=${offset}`, operatorHeaders);
       expect(res.statusCode, res.body).toBe(200);
       const page = res.json<{ items: Workspace[]; next_offset: number | null }>();
       expect(Object.keys(page).sort()).toEqual(['items', 'next_offset']);
@@ -274,7 +244,7 @@ describe('GET /v1/admin/workspaces', () => {
 
   it('defaults to 20 per page', async () => {
     while ((await listAll()).length < 21) await newWorkspace(t);
-    const res = await call('GET', '/v1/admin/workspaces', operatorHeaders);
+    const res = await call(t.app, 'GET', '/v1/admin/workspaces', operatorHeaders);
     const page = res.json<{ items: Workspace[]; next_offset: number | null }>();
     expect(page.items).toHaveLength(20);
     expect(page.next_offset).toBe(20);
@@ -290,7 +260,7 @@ describe('GET /v1/admin/workspaces', () => {
       ['offset=x', 'offset'],
     ] as const) {
       const body = expectError(
-        await call('GET', `/v1/admin/workspaces?${q}`, operatorHeaders),
+        await call(t.app, 'GET', `/v1/admin/workspaces?${q}`, operatorHeaders),
         422,
         'validation_error',
       );
@@ -303,12 +273,12 @@ describe('GET /v1/admin/workspaces', () => {
     const ws = await newWorkspace(t);
     await newWorkspace(t);
     const key = await adminKey(ws);
-    const res = await call('GET', '/v1/admin/workspaces', bearer(key));
+    const res = await call(t.app, 'GET', '/v1/admin/workspaces', bearer(key));
     expect(res.statusCode, res.body).toBe(200);
     const page = res.json<{ items: Workspace[]; next_offset: number | null }>();
     expect(page.items.map((w) => w.id)).toEqual([ws]);
     expect(page.next_offset).toBeNull();
-    const second = await call('GET', '/v1/admin/workspaces?offset=1', bearer(key));
+    const second = await call(t.app, 'GET', '/v1/admin/workspaces?offset=1', bearer(key));
     expect(second.json()).toEqual({ items: [], next_offset: null });
   });
 });
@@ -354,7 +324,7 @@ describe('PATCH /v1/admin/workspaces/{id}', () => {
     const id = await newWorkspace(t, 'before');
     const created = (await getWs(id)).json<Workspace>();
     t.clock.advance(1000);
-    const res = await call('PATCH', `/v1/admin/workspaces/${id}`, operatorHeaders, { name: 'after' });
+    const res = await call(t.app, 'PATCH', `/v1/admin/workspaces/${id}`, operatorHeaders, { name: 'after' });
     expect(res.statusCode, res.body).toBe(200);
     const ws = res.json<Workspace>();
     expect(ws).toMatchObject({ id, name: 'after', created_at: created.created_at });
@@ -366,7 +336,7 @@ describe('PATCH /v1/admin/workspaces/{id}', () => {
     const id = await newWorkspace(t, 'same');
     const before = (await getWs(id)).json<Workspace>();
     t.clock.advance(1000);
-    const res = await call('PATCH', `/v1/admin/workspaces/${id}`, operatorHeaders, {});
+    const res = await call(t.app, 'PATCH', `/v1/admin/workspaces/${id}`, operatorHeaders, {});
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual(before);
   });
@@ -377,7 +347,7 @@ describe('PATCH /v1/admin/workspaces/{id}', () => {
     expectError(await raw('PATCH', `/v1/admin/workspaces/${id}`, '{oops'), 400, 'invalid_request');
     for (const name of ['', 7, null, 'z'.repeat(151)]) {
       const body = expectError(
-        await call('PATCH', `/v1/admin/workspaces/${id}`, operatorHeaders, { name }),
+        await call(t.app, 'PATCH', `/v1/admin/workspaces/${id}`, operatorHeaders, { name }),
         422,
         'validation_error',
       );
@@ -390,29 +360,31 @@ describe('PATCH /v1/admin/workspaces/{id}', () => {
     const mine = await newWorkspace(t, 'mine');
     const other = await newWorkspace(t, 'other');
     const key = await adminKey(mine);
-    const ok = await call('PATCH', `/v1/admin/workspaces/${mine}`, bearer(key), { name: 'mine2' });
+    const ok = await call(t.app, 'PATCH', `/v1/admin/workspaces/${mine}`, bearer(key), { name: 'mine2' });
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json<Workspace>().name).toBe('mine2');
-    const res = await call('PATCH', `/v1/admin/workspaces/${other}`, bearer(key), { name: 'hijacked' });
+    const res = await call(t.app, 'PATCH', `/v1/admin/workspaces/${other}`, bearer(key), {
+      name: 'hijacked',
+    });
     expect(expectError(res, 404, 'not_found').error.context).toEqual({ resource: 'workspace', id: other });
     expect((await getWs(other)).json<Workspace>().name).toBe('other');
   });
 
   it('unknown, malformed and deleted ids → 404', async () => {
     expectError(
-      await call('PATCH', `/v1/admin/workspaces/${MISSING_ID}`, operatorHeaders, { name: 'a' }),
+      await call(t.app, 'PATCH', `/v1/admin/workspaces/${MISSING_ID}`, operatorHeaders, { name: 'a' }),
       404,
       'not_found',
     );
     expectError(
-      await call('PATCH', '/v1/admin/workspaces/bad', operatorHeaders, { name: 'a' }),
+      await call(t.app, 'PATCH', '/v1/admin/workspaces/bad', operatorHeaders, { name: 'a' }),
       404,
       'not_found',
     );
     const id = await newWorkspace(t);
-    expect((await call('DELETE', `/v1/admin/workspaces/${id}`, operatorHeaders)).statusCode).toBe(204);
+    expect((await call(t.app, 'DELETE', `/v1/admin/workspaces/${id}`, operatorHeaders)).statusCode).toBe(204);
     expectError(
-      await call('PATCH', `/v1/admin/workspaces/${id}`, operatorHeaders, { name: 'a' }),
+      await call(t.app, 'PATCH', `/v1/admin/workspaces/${id}`, operatorHeaders, { name: 'a' }),
       404,
       'not_found',
     );
@@ -432,7 +404,7 @@ describe('DELETE /v1/admin/workspaces/{id}', () => {
     ).toBe(200);
     expect((await getWs(id, bearer(admin))).statusCode).toBe(200);
 
-    const res = await call('DELETE', `/v1/admin/workspaces/${id}`, operatorHeaders);
+    const res = await call(t.app, 'DELETE', `/v1/admin/workspaces/${id}`, operatorHeaders);
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
     expect(res.headers['x-request-id']).toBeTruthy();
@@ -463,10 +435,10 @@ describe('DELETE /v1/admin/workspaces/{id}', () => {
       `/v1/admin/workspaces/${id}/conversations`,
       `/v1/admin/workspaces/${id}/usage`,
     ]) {
-      expectError(await call('GET', url, operatorHeaders), 404, 'not_found');
+      expectError(await call(t.app, 'GET', url, operatorHeaders), 404, 'not_found');
     }
     expectError(
-      await call('POST', `/v1/admin/workspaces/${id}/agents`, operatorHeaders, {
+      await call(t.app, 'POST', `/v1/admin/workspaces/${id}/agents`, operatorHeaders, {
         name: 'n',
         instructions: 'i',
       }),
@@ -474,17 +446,19 @@ describe('DELETE /v1/admin/workspaces/{id}', () => {
       'not_found',
     );
     expectError(
-      await call('PATCH', `/v1/admin/workspaces/${id}/agents/${agentId}`, operatorHeaders, { name: 'n' }),
+      await call(t.app, 'PATCH', `/v1/admin/workspaces/${id}/agents/${agentId}`, operatorHeaders, {
+        name: 'n',
+      }),
       404,
       'not_found',
     );
     expectError(
-      await call('DELETE', `/v1/admin/workspaces/${id}/agents/${agentId}`, operatorHeaders),
+      await call(t.app, 'DELETE', `/v1/admin/workspaces/${id}/agents/${agentId}`, operatorHeaders),
       404,
       'not_found',
     );
     expectError(
-      await call('POST', `/v1/admin/workspaces/${id}/api-keys`, operatorHeaders, {
+      await call(t.app, 'POST', `/v1/admin/workspaces/${id}/api-keys`, operatorHeaders, {
         type: 'secret',
         name: 'k',
       }),
@@ -492,22 +466,26 @@ describe('DELETE /v1/admin/workspaces/{id}', () => {
       'not_found',
     );
     // deleting again → 404
-    expectError(await call('DELETE', `/v1/admin/workspaces/${id}`, operatorHeaders), 404, 'not_found');
+    expectError(await call(t.app, 'DELETE', `/v1/admin/workspaces/${id}`, operatorHeaders), 404, 'not_found');
   });
 
   it('unknown and malformed ids → 404', async () => {
     expectError(
-      await call('DELETE', `/v1/admin/workspaces/${MISSING_ID}`, operatorHeaders),
+      await call(t.app, 'DELETE', `/v1/admin/workspaces/${MISSING_ID}`, operatorHeaders),
       404,
       'not_found',
     );
-    expectError(await call('DELETE', '/v1/admin/workspaces/xyz', operatorHeaders), 404, 'not_found');
+    expectError(await call(t.app, 'DELETE', '/v1/admin/workspaces/xyz', operatorHeaders), 404, 'not_found');
   });
 
   it('an admin key cannot delete workspaces, not even its own', async () => {
     const id = await newWorkspace(t);
     const key = await adminKey(id);
-    expectError(await call('DELETE', `/v1/admin/workspaces/${id}`, bearer(key)), 403, 'insufficient_scope');
+    expectError(
+      await call(t.app, 'DELETE', `/v1/admin/workspaces/${id}`, bearer(key)),
+      403,
+      'insufficient_scope',
+    );
     expect((await getWs(id)).statusCode).toBe(200);
     expect((await getWs(id, bearer(key))).statusCode).toBe(200);
   });
