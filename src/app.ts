@@ -50,8 +50,14 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
   app.addHook('onRoute', (route) => methods.add(route.method, route.url));
   app.decorateRequest('principal', null);
   app.decorateRequest('rateDecision', undefined);
+  app.decorateRequest('turn', undefined);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
+    const param = request.routeOptions.config.conversationParam;
+    if (param) {
+      const id = (request.params as Record<string, string | undefined>)[param];
+      if (id) request.turn = services.runtime.queue.reserve(id);
+    }
     if (services.runtime.tracker.isDraining && (request.routeOptions.config.auth ?? 'none') !== 'none') {
       throw new ServiceUnavailableError();
     }
@@ -60,6 +66,9 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.routeOptions.config.optionalBody) request.body = {};
   });
+
+  // A reserved place that was never used (the request failed before its turn) is given back.
+  app.addHook('onResponse', async (request) => request.turn?.release());
 
   // Empty body = no body (optional bodies like terminate); anything else must be valid JSON.
   app.removeContentTypeParser('application/json');

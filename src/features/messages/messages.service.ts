@@ -60,6 +60,7 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
     async streamMessage(ctx, sessionId, input) {
       const p = await prepare(ctx, sessionId, input);
       if (p.role === 'assistant') {
+        p.turn.release();
         throw new AppError(
           'validation_error',
           'role: assistant messages cannot be streamed; use the sync endpoint.',

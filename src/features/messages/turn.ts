@@ -8,6 +8,7 @@ import { newId } from '../../platform/ids.js';
 import type { ModelGateway } from '../../platform/llm/gateway.js';
 import { assertJsonSize } from '../../platform/json-size.js';
 import type { PublicFetcher } from '../../platform/net/public-fetch.js';
+import type { QueueSlot } from '../../platform/runtime/conversation-queue.js';
 import type { StreamWriter } from '../../platform/streams/stream-hub.js';
 import { getRunnableAgentOfConversation, type AgentRow } from '../agents/agents.repo.js';
 import type { OutputFormat } from '../agents/agents.service.js';
@@ -62,6 +63,8 @@ export interface Prepared {
   role: 'user' | 'assistant';
   blocks: ContentBlock[];
   fetched: Map<ContentBlock, FetchedImage>;
+  /** The queue place reserved on arrival; a fresh one otherwise. */
+  turn: QueueSlot;
   metadata: Record<string, unknown>;
 }
 
@@ -106,6 +109,7 @@ export function createTurns(deps: MessagesDeps) {
       blocks,
       fetched,
       metadata: input.metadata ?? {},
+      turn: ctx.turn ?? runtime.queue.reserve(conversation.id),
     };
   }
 
@@ -119,7 +123,7 @@ export function createTurns(deps: MessagesDeps) {
     emit: Emit | undefined,
     onStarted: (() => void) | undefined,
   ): Promise<SendMessageResult> {
-    return runtime.queue.run(p.conversation.id, async () => {
+    return p.turn.run(async () => {
       const workspaceId = p.conversation.workspaceId;
       const { agent, version } = await getRunnableAgentOfConversation(db, p.conversation);
       const format: OutputFormat = agent.outputFormat;

@@ -23,5 +23,10 @@ declare module 'fastify' {
     auth?: AuthMode;
     /** The JSON body may be absent (or empty); the handler then sees `{}`. */
     optionalBody?: boolean;
+    /**
+     * Path parameter naming the conversation whose generation queue this request joins the
+     * moment it arrives (before auth and lookups), so concurrent sends keep arrival order.
+     */
+    conversationParam?: string;
   }
 }

@@ -1,22 +1,53 @@
 /**
- * One generation at a time per conversation, in arrival order (README §6.3). Each call waits
- * for the previous one on the same key; keys with nothing queued are forgotten.
+ * One generation at a time per conversation, in arrival order (README §6.3). A request takes
+ * its place when it arrives (`reserve`, before any await), so work done before its turn (auth,
+ * validation, lookups) cannot reorder two sends; it then either runs in that place or gives it
+ * up. Keys with nothing queued are forgotten.
  */
+export interface QueueSlot {
+  /** Waits for every earlier slot on the key, then runs `task`; at most once per slot. */
+  run<T>(task: () => Promise<T>): Promise<T>;
+  /** Gives the place up (the request failed before its turn); a no-op once `run` was called. */
+  release(): void;
+}
+
 export class ConversationQueue {
-  private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly tails = new Map<string, Promise<void>>();
+
+  reserve(key: string): QueueSlot {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    this.tails.set(key, finished);
+    void finished.then(() => {
+      if (this.tails.get(key) === finished) this.tails.delete(key);
+    });
+    let state: 'reserved' | 'running' | 'released' = 'reserved';
+    // later slots must not overtake earlier ones, even when this one is given up
+    const finishAfterPrevious = () => void previous.then(finish, finish);
+    return {
+      run: async <T>(task: () => Promise<T>): Promise<T> => {
+        if (state !== 'reserved') throw new Error(`queue slot already ${state}`);
+        state = 'running';
+        try {
+          await previous;
+          return await task();
+        } finally {
+          finish();
+        }
+      },
+      release: () => {
+        if (state !== 'reserved') return;
+        state = 'released';
+        finishAfterPrevious();
+      },
+    };
+  }
 
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const result = previous.then(task, task);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
-    return result;
+    return this.reserve(key).run(task);
   }
 
   pending(): number {

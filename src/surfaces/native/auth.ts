@@ -6,12 +6,15 @@ import { requireScope, type KeyPrincipal, type Principal } from '../../features/
 import type { OperatorAuth } from '../../features/workspaces/operator-token.js';
 import { AppError, InsufficientScopeError } from '../../platform/errors.js';
 import { bearerToken, headerValue } from '../../platform/http/headers.js';
+import type { QueueSlot } from '../../platform/runtime/conversation-queue.js';
 import { mostRestrictive, type RateDecision, type RateLimits } from '../../platform/http/rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
     rateDecision: RateDecision | undefined;
+    /** This request's place in its conversation's generation queue (see conversationParam). */
+    turn: QueueSlot | undefined;
   }
 }
 
@@ -104,6 +107,7 @@ export function requestContext(
     principal: keyPrincipal(request),
     requestId: request.id,
     log: request.log,
+    turn: request.turn,
     charge: (subject, limit) => chargeRequest(deps, request, reply, subject, limit),
   };
 }

@@ -41,7 +41,7 @@ export function messageRoutes(app: App, { services, ctx, hide }: AgentApiDeps): 
   app.post(
     '/sessions/:session_id/messages',
     {
-      config: { auth: 'agent-key' },
+      config: { auth: 'agent-key', conversationParam: 'session_id' },
       schema: {
         hide,
         tags,
@@ -71,7 +71,7 @@ export function messageRoutes(app: App, { services, ctx, hide }: AgentApiDeps): 
   app.post(
     '/sessions/:session_id/messages/stream',
     {
-      config: { auth: 'agent-key' },
+      config: { auth: 'agent-key', conversationParam: 'session_id' },
       schema: {
         hide,
         tags,
