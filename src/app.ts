@@ -41,7 +41,6 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
     // Papo answers 405 itself (see MethodRouter); HEAD routes would only add noise here.
     exposeHeadRoutes: false,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
-    ajv: { customOptions: { strict: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
   app.setValidatorCompiler(createValidatorCompiler([ErrorEnvelope, ...nativeSharedSchemas]));
