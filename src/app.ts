@@ -15,6 +15,7 @@ import { createValidatorCompiler } from './platform/http/validation.js';
 import { newId } from './platform/ids.js';
 import type { ModelGateway } from './platform/llm/gateway.js';
 import type { BlobStore } from './platform/storage/blob-store.js';
+import type { SigningSecret } from './features/workspaces/signing-secret.js';
 import { nativeSurface } from './surfaces/native/plugin.js';
 import { ErrorEnvelope, sendNativeError } from './surfaces/native/errors.js';
 import { nativeSharedSchemas } from './surfaces/native/shared-schemas.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   clock: Clock;
   gateway: ModelGateway;
   blobs: BlobStore;
+  /** Signs Public Chat API session tokens (persisted; see loadSigningSecret). */
+  signingSecret: SigningSecret;
   redis?: Redis;
   logger?: FastifyServerOptions['logger'];
 }

@@ -12,6 +12,7 @@ import { AppError } from './platform/errors.js';
 import { ModelGateway } from './platform/llm/gateway.js';
 import { createFsBlobStore } from './platform/storage/fs-blob-store.js';
 import { serve } from './main.js';
+import { loadSigningSecret } from './features/workspaces/signing-secret.js';
 
 /** `papo` command line: serve, migrate and the first operator chores, straight on the database. */
 async function withServices<T>(
@@ -27,6 +28,7 @@ async function withServices<T>(
       clock: systemClock,
       gateway: new ModelGateway(config),
       blobs: createFsBlobStore(path.join(config.db.dataDir, 'files')),
+      signingSecret: await loadSigningSecret(db.db, systemClock, config.secret),
     });
     return await fn(services, db);
   } finally {

@@ -35,7 +35,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const clock = opts.clock ?? systemClock;
   const db = await openDb({ url: config.db.url, dataDir: config.db.dataDir });
   await migrate(db);
-  await loadSigningSecret(db.db, clock, config.secret);
+  const signingSecret = await loadSigningSecret(db.db, clock, config.secret);
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 2000, enableOfflineQueue: false })
     : undefined;
@@ -45,6 +45,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     clock,
     gateway: new ModelGateway(config, opts.providers),
     blobs: createFsBlobStore(path.join(config.db.dataDir, 'files')),
+    signingSecret,
     redis,
     ...(opts.logger === false && { logger: false }),
   });

@@ -7,6 +7,11 @@ import {
   createConversationsService,
   type ConversationsService,
 } from './features/conversations/conversations.service.js';
+import { createSessionTokens, type SessionTokens } from './features/conversations/session-tokens.js';
+import {
+  createPublicConversationsService,
+  type PublicConversationsService,
+} from './features/conversations/public-conversations.service.js';
 import { createKeysService, type KeysService } from './features/keys/keys.service.js';
 import { createModelsService, type ModelsService } from './features/models/models.service.js';
 import { createMessagesService, type MessagesService } from './features/messages/messages.service.js';
@@ -45,6 +50,8 @@ export interface Services {
   files: FilesService;
   runs: RunsService;
   usage: UsageService;
+  sessionTokens: SessionTokens;
+  publicConversations: PublicConversationsService;
   conversations: ConversationsService;
   models: ModelsService;
 }
@@ -60,6 +67,7 @@ export function createServices(deps: AppDeps): Services {
     prices: new PriceTable(config.models),
     idempotency: createIdempotency({ db, clock, inProgressTtlMs: config.runtime.modelTimeoutMs + 60_000 }),
   };
+  const sessionTokens = createSessionTokens({ secret: deps.signingSecret, clock });
   const files = createFilesService({ db, clock, blobs: deps.blobs });
   const fetchUrl = createPublicFetcher({
     ...DEFAULT_FETCH_POLICY,
@@ -84,6 +92,8 @@ export function createServices(deps: AppDeps): Services {
     files,
     runs: createRunsService(messageDeps),
     usage: createUsageService({ db, prices: runtime.prices, config }),
+    sessionTokens,
+    publicConversations: createPublicConversationsService({ db, clock, tokens: sessionTokens }),
     conversations: createConversationsService({ db, clock }),
     models: createModelsService({ db, clock, config, gateway: deps.gateway, prices: runtime.prices }),
   };

@@ -12,6 +12,7 @@ import { migrate } from '../src/platform/db/migrate.js';
 import type { App } from '../src/platform/http/types.js';
 import { ModelGateway } from '../src/platform/llm/gateway.js';
 import { createFsBlobStore } from '../src/platform/storage/fs-blob-store.js';
+import { loadSigningSecret } from '../src/features/workspaces/signing-secret.js';
 
 export const OPERATOR_TOKEN = 'test-operator-token-0123456789';
 
@@ -71,7 +72,8 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const gateway = new ModelGateway(config, opts.providers);
   const blobs = createFsBlobStore(path.join(dataDir, 'files'));
   const logger = process.env['PAPO_TEST_LOG'] ? { level: process.env['PAPO_TEST_LOG'] } : false;
-  const { app, services } = await buildApp({ config, db, clock, gateway, blobs, logger });
+  const signingSecret = await loadSigningSecret(db.db, clock, config.secret);
+  const { app, services } = await buildApp({ config, db, clock, gateway, blobs, signingSecret, logger });
   await app.ready();
   return {
     app,

@@ -57,6 +57,8 @@ export interface KeysService {
   createKey(workspaceId: string, input: CreateKeyInput): Promise<ApiKey & { key: string }>;
   listKeys(workspaceId: string, page: { limit: number; offset: number }): Promise<Page<ApiKey>>;
   revokeKey(workspaceId: string, keyId: string): Promise<void>;
+  /** Whether a key still authenticates (not revoked, workspace not deleted): session tokens die with it. */
+  isKeyLive(keyId: string): Promise<boolean>;
   /** Resolves a presented key; unknown, malformed, revoked or of a deleted workspace → 401. */
   authenticate(presented: string): Promise<KeyPrincipal>;
 }
@@ -137,6 +139,16 @@ export function createKeysService(deps: { db: Db; clock: Clock }): KeysService {
         .where(and(eq(apiKeys.id, keyId), eq(apiKeys.workspaceId, workspaceId), isNull(apiKeys.revokedAt)))
         .returning({ id: apiKeys.id });
       if (revoked.length === 0) throw new NotFoundError('api_key', keyId);
+    },
+
+    async isKeyLive(keyId) {
+      if (!isUuid(keyId)) return false;
+      const rows = await db
+        .select({ id: apiKeys.id })
+        .from(apiKeys)
+        .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
+        .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt), isNull(workspaces.deletedAt)));
+      return rows.length > 0;
     },
 
     async authenticate(presented) {

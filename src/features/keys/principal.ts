@@ -13,6 +13,8 @@ export interface KeyPrincipal {
   agentIds: string[] | null;
   rateLimitPerMinute: number | null;
   allowedOrigins: string[] | null;
+  /** Set for session-token callers (Public Chat API): the one conversation they may touch. */
+  conversationId?: string;
 }
 
 export interface OperatorPrincipal {

@@ -33,6 +33,8 @@ export interface MessagesService {
     ctx: RequestContext,
     sessionId: string,
     input: MessageCreateInput,
+    /** How `stream.started` names the conversation: `session_id` (Agent API) or `conversation_id`. */
+    idKey?: 'session_id' | 'conversation_id',
   ): Promise<{ streamId: string }>;
   listMessages(ctx: RequestContext, sessionId: string, q: ListMessagesQuery): Promise<Page<Message>>;
   getMessage(ctx: RequestContext, sessionId: string, messageId: string): Promise<Message>;
@@ -57,7 +59,7 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
       return runtime.tracker.track(execute(p, undefined, onStarted));
     },
 
-    async streamMessage(ctx, sessionId, input) {
+    async streamMessage(ctx, sessionId, input, idKey = 'session_id') {
       const p = await prepare(ctx, sessionId, input);
       if (p.role === 'assistant') {
         p.turn.release();
@@ -73,7 +75,7 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
         workspaceId: p.conversation.workspaceId,
         conversationId: p.conversation.id,
       });
-      writer.emit('stream.started', { stream_id: writer.streamId, session_id: p.conversation.id });
+      writer.emit('stream.started', { stream_id: writer.streamId, [idKey]: p.conversation.id });
       runInStream(writer, p, ctx);
       return { streamId: writer.streamId };
     },

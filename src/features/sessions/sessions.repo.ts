@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, lte } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { conversations, endUsers } from '../../platform/db/schema/index.js';
-import { NotFoundError } from '../../platform/errors.js';
+import { AppError, NotFoundError } from '../../platform/errors.js';
 import { isUuid, newId } from '../../platform/ids.js';
 import { assertAgentAllowed, type KeyPrincipal } from '../keys/principal.js';
 
@@ -21,9 +21,12 @@ export async function getConversationForPrincipal(
   db: DbOrTx,
   principal: KeyPrincipal,
   conversationId: string,
-  resource = 'session',
+  resource = principal.conversationId === undefined ? 'session' : 'conversation',
 ): Promise<ConversationRow> {
   if (!isUuid(conversationId)) throw new NotFoundError(resource, conversationId);
+  if (principal.conversationId !== undefined && principal.conversationId !== conversationId) {
+    throw new AppError('session_token_scope_mismatch', 'This session token belongs to another conversation.');
+  }
   const [row] = await db
     .select()
     .from(conversations)

@@ -15,7 +15,12 @@ export type App = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-export type AuthMode = 'agent-key' | 'admin' | 'none';
+/**
+ * `agent-key`: Agent API secret key in X-API-Key. `public-key`: Public Chat P1/P3, a public key
+ * or a secret one with agent:run. `session-token`: Public Chat Bearer session token.
+ * `admin`: operator token or admin key. `none`: open.
+ */
+export type AuthMode = 'agent-key' | 'public-key' | 'session-token' | 'admin' | 'none';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { RequestContext } from '../../features/context.js';
 import type { KeysService } from '../../features/keys/keys.service.js';
+import type { SessionTokens } from '../../features/conversations/session-tokens.js';
 import { requireScope, type KeyPrincipal, type Principal } from '../../features/keys/principal.js';
 import type { OperatorAuth } from '../../features/workspaces/operator-token.js';
 import { AppError, InsufficientScopeError } from '../../platform/errors.js';
@@ -21,6 +22,7 @@ declare module 'fastify' {
 export interface AuthDeps {
   config: Config;
   keys: KeysService;
+  tokens: SessionTokens;
   operator: OperatorAuth;
   rateLimits: RateLimits;
 }
@@ -66,6 +68,49 @@ export function nativeAuthHook(deps: AuthDeps) {
       await chargeRequest(deps, request, reply, `key:${principal.keyId}`, keyLimit(deps, principal));
       requireScope(principal, 'agent:run');
       request.principal = principal;
+      return;
+    }
+
+    if (mode === 'public-key') {
+      // P1/P3: a public key, or a backend's secret key with agent:run
+      const presented = headerValue(request, 'x-api-key');
+      if (!presented)
+        throw new AppError('missing_api_key', 'Send your public API key in the X-API-Key header.');
+      const principal = await deps.keys.authenticate(presented);
+      await chargeRequest(deps, request, reply, `key:${principal.keyId}`, keyLimit(deps, principal));
+      if (principal.type === 'secret') requireScope(principal, 'agent:run');
+      request.principal = principal;
+      return;
+    }
+
+    if (mode === 'session-token') {
+      const token = bearerToken(request);
+      if (!token) {
+        throw new AppError(
+          'missing_session_token',
+          'Send the conversation session token as Authorization: Bearer.',
+        );
+      }
+      const claims = await deps.tokens.verify(token, (keyId) => deps.keys.isKeyLive(keyId));
+      await chargeRequest(deps, request, reply, `token:${claims.jti}`, deps.config.rateLimits.sessionToken);
+      const pathId = (request.params as { conversation_id?: string }).conversation_id;
+      if (pathId !== claims.conversationId) {
+        throw new AppError(
+          'session_token_scope_mismatch',
+          'This session token belongs to another conversation.',
+        );
+      }
+      request.principal = {
+        kind: 'key',
+        keyId: claims.keyId,
+        workspaceId: claims.workspaceId,
+        type: 'secret',
+        scopes: ['agent:run'],
+        agentIds: [claims.agentId],
+        rateLimitPerMinute: null,
+        allowedOrigins: null,
+        conversationId: claims.conversationId,
+      };
       return;
     }
 

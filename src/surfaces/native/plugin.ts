@@ -19,6 +19,7 @@ export const nativeSurface: FastifyPluginAsync<NativeSurfaceOptions> = async (fa
   const authDeps = {
     config,
     keys: services.keys,
+    tokens: services.sessionTokens,
     operator: services.operator,
     rateLimits: services.runtime.rateLimits,
   };
