@@ -21,6 +21,7 @@ import { ErrorEnvelope, sendNativeError } from './surfaces/native/errors.js';
 import { nativeSharedSchemas } from './surfaces/native/shared-schemas.js';
 import { FILE_LIMIT_BYTES } from './features/files/files.types.js';
 import multipart from '@fastify/multipart';
+import cors from '@fastify/cors';
 
 export interface AppDeps {
   config: Config;
@@ -35,6 +36,22 @@ export interface AppDeps {
 }
 
 export const API_VERSION = '0.1.0';
+
+const PUBLIC_CORS = {
+  origin: '*',
+  methods: ['GET', 'POST', 'OPTIONS'],
+  allowedHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'Idempotency-Key', 'Last-Event-ID'],
+  exposedHeaders: [
+    'X-Request-Id',
+    'Retry-After',
+    'RateLimit-Limit',
+    'RateLimit-Remaining',
+    'RateLimit-Reset',
+    'Idempotency-Replayed',
+  ],
+  credentials: false,
+  maxAge: 600,
+};
 
 export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Services }> {
   const app = Fastify({
@@ -101,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
       components: {
         securitySchemes: {
           ApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          SessionToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
           OperatorToken: { type: 'http', scheme: 'bearer' },
         },
       },
@@ -140,6 +158,16 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
       req,
       reply,
     );
+  });
+
+  // CORS only on the Public Chat API (README §5), answered before authentication so a browser
+  // can read every error; no cookies are used.
+  await app.register(cors, {
+    hook: 'onRequest',
+    delegator: (req, cb) => {
+      const path = (req.url ?? '').split('?')[0] ?? '';
+      cb(null, path.startsWith('/v1/public/agents/') || path === '/v1/public/agents' ? PUBLIC_CORS : { origin: false });
+    },
   });
 
   await app.register(multipart, {
