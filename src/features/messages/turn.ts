@@ -94,6 +94,10 @@ export function createTurns(deps: MessagesDeps) {
       files,
       fetchUrl: deps.fetchUrl,
       workspaceId,
+      // the Public Chat API may name only files uploaded to the same conversation (quintus.md §5.1)
+      ...(ctx.principal.conversationId !== undefined && {
+        visibleFile: (fileConversationId: string | null) => fileConversationId === conversation.id,
+      }),
     });
     const status = effectiveStatus(conversation, clock.now());
     if (status !== 'active') throw new ConversationClosedError(conversation.id, status);
