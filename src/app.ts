@@ -166,7 +166,12 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
     hook: 'onRequest',
     delegator: (req, cb) => {
       const path = (req.url ?? '').split('?')[0] ?? '';
-      cb(null, path.startsWith('/v1/public/agents/') || path === '/v1/public/agents' ? PUBLIC_CORS : { origin: false });
+      cb(
+        null,
+        path.startsWith('/v1/public/agents/') || path === '/v1/public/agents'
+          ? PUBLIC_CORS
+          : { origin: false },
+      );
     },
   });
 

@@ -4,6 +4,12 @@ import { createPublicFetcher, DEFAULT_FETCH_POLICY } from './platform/net/public
 import { createAgentsService, type AgentsService } from './features/agents/agents.service.js';
 import { createFilesService, type FilesService } from './features/files/files.service.js';
 import {
+  createConversationFilesService,
+  type ConversationFilesService,
+} from './features/files/conversation-files.service.js';
+import { createFeedbackService, type FeedbackService } from './features/feedback/feedback.service.js';
+import { createInactivityService, type InactivityService } from './features/inactivity/inactivity.service.js';
+import {
   createConversationsService,
   type ConversationsService,
 } from './features/conversations/conversations.service.js';
@@ -54,6 +60,9 @@ export interface Services {
   publicConversations: PublicConversationsService;
   conversations: ConversationsService;
   models: ModelsService;
+  conversationFiles: ConversationFilesService;
+  feedback: FeedbackService;
+  inactivity: InactivityService;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -96,5 +105,8 @@ export function createServices(deps: AppDeps): Services {
     publicConversations: createPublicConversationsService({ db, clock, tokens: sessionTokens }),
     conversations: createConversationsService({ db, clock }),
     models: createModelsService({ db, clock, config, gateway: deps.gateway, prices: runtime.prices }),
+    conversationFiles: createConversationFilesService({ db, clock, files }),
+    feedback: createFeedbackService({ db, clock }),
+    inactivity: createInactivityService(messageDeps),
   };
 }

@@ -6,6 +6,7 @@ import { AgentNotAllowedError, NotFoundError } from '../../platform/errors.js';
 import { isUuid } from '../../platform/ids.js';
 import { toPage, type Page } from '../../platform/http/pagination.js';
 import { escapeLike } from '../agents/agents.repo.js';
+import { findFeedback, type Feedback } from '../feedback/feedback.service.js';
 import { toAgentFile, type AgentFile } from '../files/files.types.js';
 import { toMessage, type Message } from '../messages/messages.mapper.js';
 import { effectiveStatus, type ConversationRow, type ConversationStatus } from '../sessions/sessions.repo.js';
@@ -35,7 +36,8 @@ export interface ConversationDetail extends ConversationSummary {
   context: Record<string, unknown>;
   user_data: Record<string, unknown>;
   messages: Message[];
-  feedback: null;
+  /** The conversation's NPS feedback (P12), `null` until submitted. */
+  feedback: Feedback | null;
   files: AgentFile[];
   usage: { input_tokens: number; output_tokens: number; cached_tokens: number; cost_usd: number };
 }
@@ -144,9 +146,10 @@ export function createConversationsService(deps: { db: Db; clock: Clock }): Conv
       if (!row) throw new NotFoundError('conversation', id);
       // Like the Agent API: a conversation of an agent outside the key's allow-list is 403.
       if (agentIds && !agentIds.includes(row.agentId)) throw new AgentNotAllowedError(row.agentId);
-      const [msgRows, fileRows, [totals]] = await Promise.all([
+      const [msgRows, fileRows, feedback, [totals]] = await Promise.all([
         db.select().from(messages).where(eq(messages.conversationId, id)).orderBy(asc(messages.id)),
         db.select().from(files).where(eq(files.conversationId, id)).orderBy(desc(files.id)),
+        findFeedback(db, id),
         db
           .select({
             input: sql<string>`coalesce(sum(${usageRecords.inputTokens}), 0)::text`,
@@ -162,7 +165,7 @@ export function createConversationsService(deps: { db: Db; clock: Clock }): Conv
         context: row.context,
         user_data: row.userData,
         messages: msgRows.map((m) => toMessage(m)),
-        feedback: null,
+        feedback,
         files: fileRows.map(toAgentFile),
         usage: {
           input_tokens: Number(totals?.input ?? 0),

@@ -28,7 +28,15 @@ export interface FilesService {
     conversationId: string,
     input: { id?: string; data: Buffer; mimeType: string; name: string; metadata: Record<string, unknown> },
   ): Promise<FileRow>;
-  uploadFile(ctx: RequestContext, input: UploadInput): Promise<AgentFile>;
+  /**
+   * `beforeStore` runs once the upload is valid (400/413/415) and before anything is stored, so
+   * a conversation upload checks its conversation (404/409) in README §5 order.
+   */
+  uploadFile(
+    ctx: RequestContext,
+    input: UploadInput,
+    opts?: { beforeStore?: () => Promise<void> },
+  ): Promise<AgentFile>;
   listFiles(
     ctx: RequestContext,
     page: { limit: number; offset: number },
@@ -137,7 +145,7 @@ export function createFilesService(deps: { db: Db; clock: Clock; blobs: BlobStor
   return {
     storeFetched: (workspaceId, conversationId, input) => store(workspaceId, conversationId, input),
 
-    async uploadFile(ctx, input) {
+    async uploadFile(ctx, input, opts = {}) {
       requireScope(ctx.principal, 'agent:run');
       if (input.data.length === 0) throw new InvalidRequestError('The file is empty.');
       if (input.data.length > FILE_LIMIT_BYTES) throw new FileTooLargeError();
@@ -147,6 +155,7 @@ export function createFilesService(deps: { db: Db; clock: Clock; blobs: BlobStor
         declaredType: input.declaredType,
       });
       if (mimeType === undefined) throw new UnsupportedMediaTypeError(await describeFileType(input.data));
+      await opts.beforeStore?.();
 
       const row = await store(
         workspaceOf(ctx),
@@ -204,10 +213,12 @@ export function createFilesService(deps: { db: Db; clock: Clock; blobs: BlobStor
 
     async readContent(ctx, fileId, opts = {}) {
       requireScope(ctx.principal, 'agent:run');
-      const row = await visibleFile(ctx, fileId);
+      const row = await getFileOrThrow(db, workspaceOf(ctx), fileId);
+      // another conversation's file is 404 before any allow-list check could answer 403
       if (opts.conversationId !== undefined && row.conversationId !== opts.conversationId) {
         throw new NotFoundError('file', fileId);
       }
+      await assertFileVisible(ctx.principal, row);
       const data = await blobs.get(row.storageKey);
       if (data === undefined) throw new NotFoundError('file', fileId);
       return { file: toAgentFile(row), data };

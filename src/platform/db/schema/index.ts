@@ -10,3 +10,4 @@ export * from './files.js';
 export * from './idempotency-records.js';
 export * from './usage-records.js';
 export * from './ai-models.js';
+export * from './conversation-feedback.js';

@@ -32,7 +32,10 @@ export const ConversationState = Type.Object(
     messages_count: Type.Integer({ description: 'Visible (user + assistant) messages.' }),
     created_at: DateTime,
     updated_at: DateTime,
-    expires_at: Type.String({ format: 'date-time', description: 'Conversation expiry: last activity + idle TTL.' }),
+    expires_at: Type.String({
+      format: 'date-time',
+      description: 'Conversation expiry: last activity + idle TTL.',
+    }),
     closed_at: Nullable(DateTime),
     user_data: FreeObject(),
     metadata: FreeObject(),
@@ -43,7 +46,9 @@ export const ConversationState = Type.Object(
 const CreateBody = Type.Object({
   agent_id: Type.String({ format: 'uuid', description: 'Agent to talk to.' }),
   user_data: Type.Optional(
-    FreeObject('End-user identification, not shown to the model; a string `external_id` becomes the external user id.'),
+    FreeObject(
+      'End-user identification, not shown to the model; a string `external_id` becomes the external user id.',
+    ),
   ),
   context: Type.Optional(FreeObject("Injected into the agent's system context.")),
   metadata: Type.Optional(FreeObject('Integrator storage, not seen by the agent.')),
