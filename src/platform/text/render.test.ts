@@ -350,3 +350,14 @@ describe('renderReply: realistic reply', () => {
     expect(renderReply(reply, 'markdown')).toBe(reply);
   });
 });
+
+describe('code with emphasis characters inside', () => {
+  it('leaves * and _ in code spans and blocks alone in every format', () => {
+    const md = 'Use `snake_case` and `*ptr`:\n\n```c\nint *my_var = _x * 2;\n```';
+    expect(renderReply(md, 'plain')).toBe('Use snake_case and *ptr:\n\nint *my_var = _x * 2;');
+    expect(renderReply(md, 'whatsapp')).toBe(
+      'Use `snake_case` and `*ptr`:\n\n```\nint *my_var = _x * 2;\n```',
+    );
+    expect(renderReply(md, 'slack')).toBe('Use `snake_case` and `*ptr`:\n\n```\nint *my_var = _x * 2;\n```');
+  });
+});
