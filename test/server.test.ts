@@ -94,7 +94,7 @@ describe.skipIf(TEST_DRIVER === 'postgres')('server process', () => {
       headers,
       body: JSON.stringify({ content: 'long one' }),
     });
-    await new Promise((r) => setTimeout(r, 200));
+    while (slow.calls.length === 0) await new Promise((r) => setTimeout(r, 5));
     expect(server.services.runtime.tracker.count).toBe(1);
     const stopping = server.shutdown();
     const refused = await fetch(`${server.url}/v1/agents/sessions/${sid}`, { headers });

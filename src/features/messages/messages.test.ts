@@ -480,7 +480,8 @@ describe('A10 send message (sync)', () => {
     const w = await newWorld(t, { model });
     const sid = await newSession(t, w);
     const first = send(w, sid, { content: 'slow' }, { 'idempotency-key': 'slow-1' });
-    await new Promise((r) => setTimeout(r, 60));
+    // wait until the first request is generating (it holds the key), however slow the machine
+    while (calls.get('slow-idem')!.length === 0) await new Promise((r) => setTimeout(r, 5));
     const during = await send(w, sid, { content: 'slow' }, { 'idempotency-key': 'slow-1' });
     expect(during.statusCode).toBe(409);
     expectEnvelope(during.body, 'idempotency_request_in_progress');

@@ -24,7 +24,7 @@ it('writes keep-alive comments while the producer is silent and ends after the s
   setTimeout(() => {
     w.emit('done', {});
     w.end();
-  }, 450);
+  }, 700);
   const res = await fetch(`${base}/s/${w.streamId}`);
   const text = await res.text();
   const { events } = parseSse(text);

@@ -254,9 +254,11 @@ describe('session tokens (P2 and every Bearer endpoint)', () => {
   it('expires at exp with no leeway, and a refresh gets a working token', async () => {
     const s = await setup({}, { session_token_ttl_seconds: 60 });
     const c = await createOk(s);
-    t.clock.advance(59_000);
+    // exp has whole-second precision: move to just before it, then just past it
+    const exp = new Date(c.expires_at).getTime();
+    t.clock.advance(exp - t.clock.now().getTime() - 300);
     expect((await state(c.id, bearer(c.session_token))).statusCode).toBe(200);
-    t.clock.advance(1_000);
+    t.clock.advance(exp - t.clock.now().getTime());
     const expired = expectError(await state(c.id, bearer(c.session_token)), 401, 'session_token_expired');
     expect(expired.error.name).toBe('SessionTokenExpiredError');
     expect(expired.error.context).toEqual({ expired_at: c.expires_at });
