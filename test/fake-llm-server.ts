@@ -104,7 +104,13 @@ export interface FakeLlmServer {
 }
 
 export async function startFakeLlmServer(
-  opts: { scenario?: FakeScenario; scenarios?: Record<string, FakeScenario> } = {},
+  opts: {
+    scenario?: FakeScenario;
+    scenarios?: Record<string, FakeScenario>;
+    /** Keep every request for assertions (default); benchmarks turn it off. */
+    record?: boolean;
+    port?: number;
+  } = {},
 ): Promise<FakeLlmServer> {
   const named: Record<string, FakeScenario> = { ...PRESET_SCENARIOS, ...opts.scenarios };
   let current: FakeScenario = opts.scenario ?? { kind: 'reply' };
@@ -118,7 +124,7 @@ export async function startFakeLlmServer(
     const raw = await readBody(req);
     const body = parseJson(raw);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    requests.push({ method: req.method ?? '', path, headers: req.headers, body });
+    if (opts.record !== false) requests.push({ method: req.method ?? '', path, headers: req.headers, body });
 
     if (req.method !== 'POST' || path !== '/v1/chat/completions') {
       return sendError(res, 404, {
@@ -159,7 +165,7 @@ export async function startFakeLlmServer(
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 

@@ -1,0 +1,296 @@
+/**
+ * `npm run bench`: Papo against the physical floor on this machine (issue 4).
+ *
+ * Targets, each in the same run: the fake model called directly (floor), a bare Node pass-through
+ * (one HTTP hop, nothing stored), Papo on PGlite, Papo on PostgreSQL. The server under test is
+ * pinned to core 0; the load generator and the fake model to core 1.
+ * Scenarios: (1) sync turn, concurrency 1; (2) sync turns at 32 and 128; (3) streaming, time to
+ * first token at concurrency 1. Medians of BENCH_RUNS runs. Writes bench/results.json.
+ * Not yet here: 1,000/5,000 open streams and the 1M-message search (issue 4 continues).
+ */
+import autocannon from 'autocannon';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const PG_URL = process.env['BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const OPERATOR = 'bench-operator-token-0123456789';
+const children: ChildProcess[] = [];
+
+function start(
+  cmd: string[],
+  env: Record<string, string>,
+  core: number,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; out: string }> {
+  const child = spawn('taskset', ['-c', String(core), ...cmd], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (ready.test(out)) resolve({ child, out });
+    });
+    child.on('exit', (code) => reject(new Error(`${cmd.join(' ')} exited ${code}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.removeAllListeners('exit');
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await gone;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+interface Target {
+  name: string;
+  /** Sync turn request: path relative to base, body. */
+  turn: () => { path: string; body: string };
+  stream: () => { path: string; body: string };
+  headers: Record<string, string>;
+  base: string;
+  /** Marks the first token in the stream body. */
+  firstToken: string;
+  rssKiB?: () => number;
+  close: () => Promise<void>;
+}
+
+async function papoTarget(name: string, fakeUrl: string, databaseUrl: string | undefined): Promise<Target> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'papo-bench-'));
+  const port = 3990;
+  const { child, out } = await start(
+    ['node', 'bin/papo.js', 'serve'],
+    {
+      PORT: String(port),
+      PAPO_DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      PAPO_ADMIN_TOKEN: OPERATOR,
+      PAPO_RATE_LIMIT_SECRET_KEY: '1000000',
+      PAPO_OPENAI_COMPATIBLE_BASE_URL: fakeUrl,
+      DATABASE_URL: databaseUrl ?? '',
+    },
+    0,
+    /Public key/,
+  );
+  const base = `http://127.0.0.1:${port}`;
+  const key = /Secret key\s+(\S+)/.exec(out)![1]!;
+  const ws = /Workspace\s+default\s+(\S+)/.exec(out)![1]!;
+  const headers = { 'x-api-key': key, 'content-type': 'application/json' };
+  const agent = (await (
+    await fetch(`${base}/v1/admin/workspaces/${ws}/agents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench', instructions: 'Be brief.', model: 'openai-compatible:fake' }),
+    })
+  ).json()) as { id: string };
+  // sends to one conversation are serialised by design: one session per in-flight request
+  const sessions = await Promise.all(
+    Array.from({ length: 256 }, async () => {
+      const r = await fetch(`${base}/v1/agents/${agent.id}/sessions`, {
+        method: 'POST',
+        headers,
+        body: '{}',
+      });
+      return ((await r.json()) as { id: string }).id;
+    }),
+  );
+  let next = 0;
+  const pick = () => sessions[next++ % sessions.length]!;
+  const body = JSON.stringify({ content: 'Hello' });
+  return {
+    name,
+    base,
+    headers,
+    turn: () => ({ path: `/v1/agents/sessions/${pick()}/messages`, body }),
+    stream: () => ({ path: `/v1/agents/sessions/${pick()}/messages/stream`, body }),
+    firstToken: 'event: agent_message.delta',
+    rssKiB: () =>
+      Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0),
+    close: async () => {
+      await stop(child);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function syncRun(t: Target, connections: number) {
+  const r = await autocannon({
+    url: t.base,
+    duration: SECONDS,
+    connections,
+    requests: [{ method: 'POST', headers: t.headers, setupRequest: (req) => ({ ...req, ...t.turn() }) }],
+  });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+/** Sequential streams for SECONDS; time from request start to the first token. */
+async function ttftRun(t: Target) {
+  const samples: number[] = [];
+  const end = Date.now() + SECONDS * 1000;
+  while (Date.now() < end) {
+    const { path: p, body } = t.stream();
+    const started = performance.now();
+    const res = await fetch(`${t.base}${p}`, {
+      method: 'POST',
+      headers: t.headers,
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    let seen = false;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      if (!seen && text.includes(t.firstToken)) {
+        samples.push(performance.now() - started);
+        seen = true;
+      }
+    }
+  }
+  samples.sort((a, b) => a - b);
+  return {
+    p50: samples[Math.floor(samples.length * 0.5)]!,
+    p99: samples[Math.floor(samples.length * 0.99)]!,
+    n: samples.length,
+  };
+}
+
+type Sync = Awaited<ReturnType<typeof syncRun>>;
+interface Run {
+  c1: Sync;
+  c32: Sync;
+  c128: Sync;
+  ttft: Awaited<ReturnType<typeof ttftRun>>;
+}
+
+async function measure(t: Target) {
+  const runs: Run[] = [];
+  const log = (m: string) => process.stderr.write(`[bench] ${t.name}: ${m}\n`);
+  for (let i = 0; i < RUNS; i++) {
+    log(`run ${i + 1}: c=1`);
+    const c1 = await syncRun(t, 1);
+    log(`run ${i + 1}: c=32`);
+    const c32 = await syncRun(t, 32);
+    log(`run ${i + 1}: c=128`);
+    const c128 = await syncRun(t, 128);
+    log(`run ${i + 1}: time to first token`);
+    runs.push({ c1, c32, c128, ttft: await ttftRun(t) });
+  }
+  const pick = (f: (r: Run) => number) => Math.round(median(runs.map(f)) * 100) / 100;
+  return {
+    name: t.name,
+    c1_p50_ms: pick((r) => r.c1.p50),
+    c1_p99_ms: pick((r) => r.c1.p99),
+    c32_rps: pick((r) => r.c32.rps),
+    c32_p99_ms: pick((r) => r.c32.p99),
+    c128_rps: pick((r) => r.c128.rps),
+    c128_p99_ms: pick((r) => r.c128.p99),
+    ttft_p50_ms: pick((r) => r.ttft.p50),
+    ttft_p99_ms: pick((r) => r.ttft.p99),
+    errors: runs.reduce((n, r) => n + r.c1.errors + r.c32.errors + r.c128.errors, 0),
+    rss_mib: t.rssKiB ? Math.round(t.rssKiB() / 1024) : null,
+  };
+}
+
+async function main() {
+  const fake = await start(
+    ['node', '--import', 'tsx', 'bench/fake-model.ts'],
+    { BENCH_TOKENS: '20' },
+    1,
+    /http/,
+  );
+  const fakeUrl = fake.out.trim();
+  const results = [];
+
+  const floorBody = JSON.stringify({
+    model: 'fake',
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [{ role: 'user', content: 'Hello' }],
+  });
+  results.push(
+    await measure({
+      name: 'floor (fake model direct)',
+      base: fakeUrl.replace(/\/v1$/, ''),
+      headers: { 'content-type': 'application/json' },
+      turn: () => ({ path: '/v1/chat/completions', body: floorBody }),
+      stream: () => ({ path: '/v1/chat/completions', body: floorBody }),
+      firstToken: '"content":"w0',
+      close: async () => undefined,
+    }),
+  );
+
+  const pass = await start(
+    ['node', '--import', 'tsx', 'bench/passthrough.ts'],
+    { BENCH_FAKE_URL: fakeUrl },
+    0,
+    /http/,
+  );
+  results.push(
+    await measure({
+      name: 'Node pass-through',
+      base: pass.out.trim(),
+      headers: { 'content-type': 'application/json' },
+      turn: () => ({ path: '/turn', body: '{}' }),
+      stream: () => ({ path: '/stream', body: '{}' }),
+      firstToken: '"content":"w0',
+      close: () => stop(pass.child),
+    }),
+  );
+  await stop(pass.child);
+
+  for (const [name, url] of [
+    ['Papo on PGlite', undefined],
+    ['Papo on PostgreSQL', freshPgDatabase()],
+  ] as const) {
+    const t = await papoTarget(name, fakeUrl, url);
+    results.push(await measure(t));
+    await t.close();
+  }
+  await stop(fake.child);
+
+  const machine = `${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const out = { date: new Date().toISOString(), machine, seconds: SECONDS, runs: RUNS, tokens: 20, results };
+  fs.writeFileSync('bench/results.json', JSON.stringify(out, null, 2) + '\n');
+  const floor = results[0]!;
+  process.stdout.write(
+    `\n${machine}; ${RUNS} runs × ${SECONDS} s per cell, medians; reply of 20 tokens, no model delay\n\n`,
+  );
+  process.stdout.write(
+    '| target | c=1 p50 ms (added) | c=1 p99 ms | c=32 turns/s | c=32 p99 ms | c=128 turns/s | c=128 p99 ms | TTFT p50 ms (added) | TTFT p99 ms | errors | RSS MiB |\n',
+  );
+  process.stdout.write('|---|---|---|---|---|---|---|---|---|---|---|\n');
+  for (const r of results) {
+    const add = (v: number, f: number) =>
+      r === floor ? `${v}` : `${v} (+${Math.round((v - f) * 100) / 100})`;
+    process.stdout.write(
+      `| ${r.name} | ${add(r.c1_p50_ms, floor.c1_p50_ms)} | ${r.c1_p99_ms} | ${r.c32_rps} | ${r.c32_p99_ms} | ${r.c128_rps} | ${r.c128_p99_ms} | ${add(r.ttft_p50_ms, floor.ttft_p50_ms)} | ${r.ttft_p99_ms} | ${r.errors} | ${r.rss_mib ?? '—'} |\n`,
+    );
+  }
+}
+
+function freshPgDatabase(): string {
+  const name = `papo_bench_${Date.now().toString(36)}`;
+  execFileSync('psql', [PG_URL, '-qc', `create database ${name}`]);
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+try {
+  await main();
+} finally {
+  await Promise.all(children.map(stop));
+}
