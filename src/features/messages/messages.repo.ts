@@ -15,7 +15,14 @@ export type NewMessage = typeof messages.$inferInsert;
 export async function insertMessage(
   db: DbOrTx,
   msg: NewMessage & { createdAt: Date },
-  opts: { requireActive: boolean; idleTtlSeconds: number; visible: boolean; title?: string },
+  opts: {
+    requireActive: boolean;
+    idleTtlSeconds: number;
+    visible: boolean;
+    title?: string;
+    /** More writes that must commit with the message (one commit, one WAL flush). */
+    alongside?: (tx: DbOrTx, row: MessageRow) => Promise<void>;
+  },
 ): Promise<MessageRow | undefined> {
   const now = msg.createdAt;
   return db.transaction(async (tx) => {
@@ -38,6 +45,7 @@ export async function insertMessage(
       .returning({ id: conversations.id });
     if (touched.length === 0) return undefined;
     const [row] = await tx.insert(messages).values(msg).returning();
+    if (row && opts.alongside) await opts.alongside(tx, row);
     return row;
   });
 }

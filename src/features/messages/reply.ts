@@ -1,4 +1,4 @@
-import type { Db } from '../../platform/db/client.js';
+import type { Db, DbOrTx } from '../../platform/db/client.js';
 import { usageRecords } from '../../platform/db/schema/index.js';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -9,7 +9,7 @@ import { insertMessage } from './messages.repo.js';
 
 /** One row per generation, persisted or not; the usage endpoint sums these. */
 export async function recordUsage(
-  db: Db,
+  db: DbOrTx,
   r: {
     workspaceId: string;
     agentId: string;
@@ -71,18 +71,24 @@ export async function storeReply(
       errorDetail: o.ok ? null : o.error.detail.slice(0, 2000),
       createdAt: r.at,
     },
-    { requireActive: false, idleTtlSeconds: r.agent.idleTtlSeconds, visible: true },
+    {
+      requireActive: false,
+      idleTtlSeconds: r.agent.idleTtlSeconds,
+      visible: true,
+      // the usage row commits with the reply: both or neither
+      ...(o.ok && {
+        alongside: (tx, row) =>
+          recordUsage(tx, {
+            workspaceId: r.workspaceId,
+            agentId: r.agent.id,
+            conversationId: r.conversationId,
+            messageId: row.id,
+            outcome: o,
+            at: r.at,
+          }),
+      }),
+    },
   );
   if (!reply) throw new AppError('internal_error', 'conversation vanished while generating');
-  if (o.ok) {
-    await recordUsage(db, {
-      workspaceId: r.workspaceId,
-      agentId: r.agent.id,
-      conversationId: r.conversationId,
-      messageId: reply.id,
-      outcome: o,
-      at: r.at,
-    });
-  }
   return reply;
 }
