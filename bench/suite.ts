@@ -42,7 +42,8 @@ function start(
 }
 
 async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  // exited already (with a code, or killed by a signal): nothing to wait for
+  if (child.exitCode !== null || child.signalCode !== null) return;
   child.removeAllListeners('exit');
   const gone = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');

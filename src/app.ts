@@ -86,8 +86,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
     if (request.body === undefined && request.routeOptions.config.optionalBody) request.body = {};
   });
 
-  // A reserved place that was never used (the request failed before its turn) is given back.
+  // A reserved place that was never used (the request failed, or its client left, before its
+  // turn) is given back; otherwise an aborted request could block its conversation for good.
   app.addHook('onResponse', async (request) => request.turn?.release());
+  app.addHook('onRequestAbort', async (request) => request.turn?.release());
 
   // Empty body = no body (optional bodies like terminate); anything else must be valid JSON.
   app.removeContentTypeParser('application/json');

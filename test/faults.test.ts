@@ -47,6 +47,25 @@ describe('faults', () => {
     expect(items[1]!.content[0]!.text).toBe('kept even if you leave');
   });
 
+  it('clients that give up early never block their conversation', async () => {
+    const w2 = await newWorld(t);
+    const sid = await newSession(t, w2);
+    const url = `${base}/v1/agents/sessions/${sid}/messages`;
+    const init = {
+      method: 'POST',
+      headers: { 'x-api-key': w2.key, 'content-type': 'application/json' },
+      body: '{"content":"x"}',
+    };
+    for (let i = 0; i < 40; i++) {
+      const abort = new AbortController();
+      const req = fetch(url, { ...init, signal: abort.signal }).catch(() => undefined);
+      setTimeout(() => abort.abort(), i % 5);
+      await req;
+    }
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+    expect(res.status).toBe(200);
+  });
+
   it('answers 503 service_unavailable with Retry-After, and no internals, when the database is gone', async () => {
     const sid = await newSession(t, w);
     await t.db.close();

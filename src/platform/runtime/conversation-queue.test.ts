@@ -50,3 +50,20 @@ it('keeps keys independent and survives failing tasks', async () => {
   expect(await slow).toBe('x');
   expect(await q.run('x', async () => 'after')).toBe('after');
 });
+
+it('a place released before its work runs still lets the work run, at the end of the queue', async () => {
+  const q = new ConversationQueue();
+  const order: string[] = [];
+  const early = q.reserve('c');
+  const later = q.reserve('c');
+  early.release();
+  const laterRun = later.run(async () => {
+    order.push('later');
+  });
+  await early.run(async () => {
+    order.push('early');
+  });
+  await laterRun;
+  expect(order).toEqual(['later', 'early']);
+  expect(q.pending()).toBe(0);
+});

@@ -7,7 +7,10 @@
 export interface QueueSlot {
   /** Waits for every earlier slot on the key, then runs `task`; at most once per slot. */
   run<T>(task: () => Promise<T>): Promise<T>;
-  /** Gives the place up (the request failed before its turn); a no-op once `run` was called. */
+  /**
+   * Gives the place up (the request failed, or its client left, before its turn); a no-op once
+   * `run` was called. A `run` after `release` queues again at the end.
+   */
   release(): void;
 }
 
@@ -29,7 +32,9 @@ export class ConversationQueue {
     const finishAfterPrevious = () => void previous.then(finish, finish);
     return {
       run: async <T>(task: () => Promise<T>): Promise<T> => {
-        if (state !== 'reserved') throw new Error(`queue slot already ${state}`);
+        if (state === 'running') throw new Error('queue slot already running');
+        // given up early (the client left before its turn) but the work went on: queue at the end
+        if (state === 'released') return this.reserve(key).run(task);
         state = 'running';
         try {
           await previous;
