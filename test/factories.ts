@@ -86,3 +86,40 @@ export async function setAgentStatus(t: TestApp, workspaceId: string, agentId: s
 }
 
 export const operatorHeaders = admin;
+
+/** A Public Chat conversation made through P1 with a fresh public key, and its Bearer headers. */
+export async function newPublicConversation(
+  t: TestApp,
+  agent: Record<string, unknown> = {},
+  workspaceId?: string,
+): Promise<{
+  id: string;
+  ws: string;
+  agentId: string;
+  pk: string;
+  sk: string;
+  token: string;
+  h: Record<string, string>;
+}> {
+  const ws = workspaceId ?? (await newWorkspace(t));
+  const agentId = await newAgent(t, ws, agent);
+  const pk = (await newKey(t, ws, { type: 'public' })).key;
+  const sk = (await newKey(t, ws)).key;
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/public/agents/conversations',
+    headers: { 'x-api-key': pk },
+    payload: { agent_id: agentId },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  const c = res.json<{ id: string; session_token: string }>();
+  return {
+    id: c.id,
+    ws,
+    agentId,
+    pk,
+    sk,
+    token: c.session_token,
+    h: { authorization: `Bearer ${c.session_token}` },
+  };
+}

@@ -98,3 +98,26 @@ export function scriptedModel(opts: ScriptedModelOptions = {}): {
   };
   return { model, calls };
 }
+
+/**
+ * Scripted models by name under the `mock` provider: `register('x', opts)` returns the agent
+ * model `mock:x`; `calls.get('x')` holds what that model was asked; pass `provider` to createTestApp.
+ */
+export function mockRegistry() {
+  const models = new Map<string, LanguageModelV3>();
+  const calls = new Map<string, LanguageModelV3CallOptions[]>();
+  return {
+    calls,
+    register(id: string, opts: ScriptedModelOptions = {}): string {
+      const m = scriptedModel(opts);
+      models.set(id, m.model);
+      calls.set(id, m.calls);
+      return `mock:${id}`;
+    },
+    provider(id: string): LanguageModelV3 {
+      const m = models.get(id);
+      if (!m) throw new Error(`no mock model ${id}`);
+      return m;
+    },
+  };
+}

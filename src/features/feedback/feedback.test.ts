@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationFeedback, conversations } from '../../platform/db/schema/index.js';
-import { newAgent, newKey, newWorkspace, operatorHeaders } from '../../../test/factories.js';
+import { newPublicConversation, operatorHeaders } from '../../../test/factories.js';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { bearer, call, expectError, ISO_MS, type Headers } from '../../../test/http.js';
 
@@ -21,16 +21,8 @@ interface Conv {
   h: Headers;
 }
 
-async function conversation(agent: Record<string, unknown> = {}, ws?: string): Promise<Conv> {
-  const workspace = ws ?? (await newWorkspace(t));
-  const agentId = await newAgent(t, workspace, agent);
-  const pk = (await newKey(t, workspace, { type: 'public' })).key;
-  const sk = (await newKey(t, workspace)).key;
-  const res = await call(t.app, 'POST', `${P}/conversations`, { 'x-api-key': pk }, { agent_id: agentId });
-  expect(res.statusCode, res.body).toBe(200);
-  const c = res.json<{ id: string; session_token: string }>();
-  return { id: c.id, ws: workspace, pk, sk, h: bearer(c.session_token) };
-}
+const conversation = (agent: Record<string, unknown> = {}, ws?: string): Promise<Conv> =>
+  newPublicConversation(t, agent, ws);
 
 const submit = (c: { id: string; h: Headers }, body?: unknown, h: Headers = c.h) =>
   call(t.app, 'POST', `${P}/conversations/${c.id}/feedback`, h, body);

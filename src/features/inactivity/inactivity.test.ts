@@ -1,36 +1,22 @@
-import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversations, messages as messagesTable } from '../../platform/db/schema/index.js';
-import { newAgent, newKey, newWorkspace, operatorHeaders, setAgentStatus } from '../../../test/factories.js';
+import { newPublicConversation, operatorHeaders, setAgentStatus } from '../../../test/factories.js';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { bearer, call, expectError, ISO_MS, type Headers } from '../../../test/http.js';
-import { scriptedModel } from '../../../test/mock-model.js';
+import { mockRegistry, scriptedModel } from '../../../test/mock-model.js';
 import { BUILT_IN_INACTIVITY_INSTRUCTIONS, SILENCE_MARKER } from './inactivity.service.js';
 
 let t: TestApp;
 let slow: TestApp;
-const models = new Map<string, LanguageModelV3>();
-const calls = new Map<string, ReturnType<typeof scriptedModel>['calls']>();
 const hanging = scriptedModel({ chunks: ['Are you '], fail: 'hang' });
 
-/** A scripted model under `mock:<id>`, its calls recorded. */
-function register(id: string, opts: Parameters<typeof scriptedModel>[0] = {}): string {
-  const m = scriptedModel(opts);
-  models.set(id, m.model);
-  calls.set(id, m.calls);
-  return `mock:${id}`;
-}
+const mocks = mockRegistry();
+const { calls, register } = mocks;
 
 beforeAll(async () => {
   t = await createTestApp({
-    providers: {
-      mock: (id) => {
-        const m = models.get(id);
-        if (!m) throw new Error(`no mock model ${id}`);
-        return m;
-      },
-    },
+    providers: { mock: mocks.provider },
   });
   // the server model timeout has a 10 s floor: only the 504 test uses this app
   slow = await createTestApp({
@@ -65,16 +51,8 @@ interface Message {
   cost_usd: number | null;
 }
 
-async function conversation(agent: Record<string, unknown> = {}, app: TestApp = t): Promise<Conv> {
-  const ws = await newWorkspace(app);
-  const agentId = await newAgent(app, ws, agent);
-  const pk = (await newKey(app, ws, { type: 'public' })).key;
-  const sk = (await newKey(app, ws)).key;
-  const res = await call(app.app, 'POST', `${P}/conversations`, { 'x-api-key': pk }, { agent_id: agentId });
-  expect(res.statusCode, res.body).toBe(200);
-  const c = res.json<{ id: string; session_token: string }>();
-  return { id: c.id, ws, agentId, sk, h: bearer(c.session_token) };
-}
+const conversation = (agent: Record<string, unknown> = {}, app: TestApp = t): Promise<Conv> =>
+  newPublicConversation(app, agent);
 
 const inactivity = (c: { id: string; h: Headers }, body?: unknown, h: Headers = c.h, app: TestApp = t) =>
   call(app.app, 'POST', `${P}/conversations/${c.id}/inactivity`, h, body);

@@ -1,4 +1,3 @@
-import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages as messagesTable } from '../../platform/db/schema/index.js';
@@ -12,30 +11,17 @@ import {
 } from '../../../test/factories.js';
 import { PNG } from '../../../test/fixtures.js';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
-import { scriptedModel } from '../../../test/mock-model.js';
+import { mockRegistry } from '../../../test/mock-model.js';
 import { multipartBody } from '../../../test/multipart.js';
 import { makeDocx } from '../../../test/docx.js';
 
 let t: TestApp;
-const models = new Map<string, LanguageModelV3>();
-const calls = new Map<string, ReturnType<typeof scriptedModel>['calls']>();
-
-function register(id: string, opts: Parameters<typeof scriptedModel>[0]): string {
-  const m = scriptedModel(opts);
-  models.set(id, m.model);
-  calls.set(id, m.calls);
-  return `mock:${id}`;
-}
+const mocks = mockRegistry();
+const { calls, register } = mocks;
 
 beforeAll(async () => {
   t = await createTestApp({
-    providers: {
-      mock: (id) => {
-        const m = models.get(id);
-        if (!m) throw new Error(`no mock model ${id}`);
-        return m;
-      },
-    },
+    providers: { mock: mocks.provider },
   });
 });
 afterAll(() => t.close());

@@ -1,23 +1,18 @@
-import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages as messagesTable } from '../../platform/db/schema/index.js';
 import { newSession, newWorld, type World } from '../../../test/factories.js';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
-import { scriptedModel } from '../../../test/mock-model.js';
+import { mockRegistry } from '../../../test/mock-model.js';
 import { parseSse, readUntil } from '../../../test/sse-client.js';
 
 let t: TestApp;
 let base: string;
-const models = new Map<string, LanguageModelV3>();
-
-function register(id: string, opts: Parameters<typeof scriptedModel>[0]): string {
-  models.set(id, scriptedModel(opts).model);
-  return `mock:${id}`;
-}
+const mocks = mockRegistry();
+const { register } = mocks;
 
 beforeAll(async () => {
-  t = await createTestApp({ providers: { mock: (id) => models.get(id)! } });
+  t = await createTestApp({ providers: { mock: mocks.provider } });
   base = await t.app.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(() => t.close());

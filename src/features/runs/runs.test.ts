@@ -1,11 +1,11 @@
-import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provider';
+import type { LanguageModelV3CallOptions } from '@ai-sdk/provider';
 import { and, count, eq } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newAgent, newKey, newWorld, setAgentStatus, type World } from '../../../test/factories.js';
 import { expectErrorEnvelope, type ErrorBody, type Headers } from '../../../test/http.js';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
-import { scriptedModel } from '../../../test/mock-model.js';
+import { mockRegistry } from '../../../test/mock-model.js';
 import { multipartBody } from '../../../test/multipart.js';
 import {
   conversations as conversationsTable,
@@ -20,15 +20,8 @@ import type { RunResult } from './runs.service.js';
 const TIMEOUT_S = 10;
 
 let t: TestApp;
-const models = new Map<string, LanguageModelV3>();
-const calls = new Map<string, LanguageModelV3CallOptions[]>();
-
-function register(id: string, opts: Parameters<typeof scriptedModel>[0]): string {
-  const m = scriptedModel(opts);
-  models.set(id, m.model);
-  calls.set(id, m.calls);
-  return `mock:${id}`;
-}
+const mocks = mockRegistry();
+const { calls, register } = mocks;
 
 /** The text of the last user turn the model was given. */
 function lastUserText(options: LanguageModelV3CallOptions): string {
@@ -55,13 +48,7 @@ const hangBody = { messages: [{ content: 'please answer slowly' }] };
 beforeAll(async () => {
   t = await createTestApp({
     env: { PAPO_MODEL_TIMEOUT_SECONDS: String(TIMEOUT_S) },
-    providers: {
-      mock: (id) => {
-        const m = models.get(id);
-        if (!m) throw new Error(`no mock model ${id}`);
-        return m;
-      },
-    },
+    providers: { mock: mocks.provider },
   });
   hw = await newWorld(t, { model: HANG });
   hangingRun = run(hw.agentId, hangBody, hw.key, { 'idempotency-key': HANG_KEY });

@@ -5,7 +5,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversations } from '../../../platform/db/schema/index.js';
 import { isUuidV7 } from '../../../platform/ids.js';
-import { newAgent, newKey, newWorkspace } from '../../../../test/factories.js';
+import { newPublicConversation } from '../../../../test/factories.js';
 import { PNG } from '../../../../test/fixtures.js';
 import { createTestApp, type TestApp } from '../../../../test/harness.js';
 import { bearer, call, expectError, ISO_MS, MISSING_ID, type Headers } from '../../../../test/http.js';
@@ -37,16 +37,8 @@ interface Conv {
   h: Headers;
 }
 
-async function conversation(agent: Record<string, unknown> = {}, ws?: string): Promise<Conv> {
-  const workspace = ws ?? (await newWorkspace(t));
-  const agentId = await newAgent(t, workspace, agent);
-  const pk = (await newKey(t, workspace, { type: 'public' })).key;
-  const sk = (await newKey(t, workspace)).key;
-  const res = await call(t.app, 'POST', `${P}/conversations`, { 'x-api-key': pk }, { agent_id: agentId });
-  expect(res.statusCode, res.body).toBe(200);
-  const c = res.json<{ id: string; session_token: string }>();
-  return { id: c.id, ws: workspace, agentId, sk, h: bearer(c.session_token) };
-}
+const conversation = (agent: Record<string, unknown> = {}, ws?: string): Promise<Conv> =>
+  newPublicConversation(t, agent, ws);
 
 function upload(c: { id: string; h: Headers }, parts: Part[], h: Headers = c.h) {
   const { payload, headers } = multipartBody(parts);

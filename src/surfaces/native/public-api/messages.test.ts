@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newAgent, newKey, newWorkspace } from '../../../../test/factories.js';
+import { newPublicConversation } from '../../../../test/factories.js';
 import { PNG } from '../../../../test/fixtures.js';
 import { createTestApp, type TestApp } from '../../../../test/harness.js';
-import { bearer, call, expectError } from '../../../../test/http.js';
+import { call, expectError } from '../../../../test/http.js';
 import { multipartBody } from '../../../../test/multipart.js';
 import { parseSse } from '../../../../test/sse-client.js';
 
@@ -21,16 +21,8 @@ afterAll(async () => {
   await limited.close();
 });
 
-async function conversation(app: TestApp = t, agent: Record<string, unknown> = {}) {
-  const ws = await newWorkspace(app);
-  const agentId = await newAgent(app, ws, agent);
-  const pk = (await newKey(app, ws, { type: 'public' })).key;
-  const sk = (await newKey(app, ws)).key;
-  const res = await call(app.app, 'POST', `${P}/conversations`, { 'x-api-key': pk }, { agent_id: agentId });
-  expect(res.statusCode, res.body).toBe(200);
-  const c = res.json<{ id: string; session_token: string }>();
-  return { ...c, ws, agentId, pk, sk, h: bearer(c.session_token) };
-}
+const conversation = (app: TestApp = t, agent: Record<string, unknown> = {}) =>
+  newPublicConversation(app, agent);
 
 describe('messages on the Public Chat API', () => {
   it('P6 sends and replies, with Idempotency-Key replays; P8 lists and P9 reads', async () => {
