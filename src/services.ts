@@ -100,7 +100,7 @@ export function createServices(deps: AppDeps): Services {
     messages: createMessagesService(messageDeps),
     files,
     runs: createRunsService(messageDeps),
-    usage: createUsageService({ db, prices: runtime.prices, config }),
+    usage: createUsageService({ db }),
     sessionTokens,
     publicConversations: createPublicConversationsService({ db, clock, tokens: sessionTokens }),
     conversations: createConversationsService({ db, clock }),

@@ -1,8 +1,6 @@
 import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import type { Config } from '../../config.js';
 import type { Db } from '../../platform/db/client.js';
 import { usageRecords } from '../../platform/db/schema/index.js';
-import type { PriceTable } from '../../platform/llm/prices.js';
 import { getWorkspaceOrThrow } from '../workspaces/workspaces.repo.js';
 
 export interface UsageItem {
@@ -27,7 +25,7 @@ export interface UsageService {
 }
 
 /** Sums usage_records (one per generation, persisted or not); cost is exact micro-USD summed, then shown in USD. */
-export function createUsageService(deps: { db: Db; prices: PriceTable; config: Config }): UsageService {
+export function createUsageService(deps: { db: Db }): UsageService {
   const { db } = deps;
   return {
     async workspaceUsage(workspaceId, q) {
