@@ -6,17 +6,26 @@
 import http from 'node:http';
 
 const upstream = `${process.env['BENCH_FAKE_URL']}/chat/completions`;
-const body = JSON.stringify({ model: 'fake', stream: true, messages: [{ role: 'user', content: 'Hello' }] });
+const upstreamBody = (content: string) =>
+  JSON.stringify({ model: 'fake', stream: true, messages: [{ role: 'user', content }] });
 
+// POST body {"content"?: string}: the user message to forward ("Hello" by default)
 const server = http.createServer((req, res) => {
-  req.resume();
+  let raw = '';
+  req.setEncoding('utf8');
+  req.on('data', (d: string) => (raw += d));
   req.on('end', () => {
-    void forward(req.url ?? '/', res).catch(() => res.destroy());
+    const content = raw ? ((JSON.parse(raw) as { content?: string }).content ?? 'Hello') : 'Hello';
+    void forward(req.url ?? '/', content, res).catch(() => res.destroy());
   });
 });
 
-async function forward(path: string, res: http.ServerResponse): Promise<void> {
-  const up = await fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+async function forward(path: string, content: string, res: http.ServerResponse): Promise<void> {
+  const up = await fetch(upstream, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: upstreamBody(content),
+  });
   if (path === '/stream') {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     for await (const chunk of up.body!) res.write(chunk);

@@ -6,9 +6,10 @@
  * pinned to core 0; the load generator and the fake model to core 1.
  * Scenarios: (1) sync turn, concurrency 1; (2) sync turns at 32 and 128; (3) streaming, time to
  * first token at concurrency 1. Medians of BENCH_RUNS runs. Writes bench/results.json.
- * Not yet here: 1,000/5,000 open streams and the 1M-message search (issue 4 continues).
+ * Options: BENCH_TARGETS (subset of floor,pass,pglite,pg; the floor always runs), BENCH_CPU_PROF=1.
  */
 import autocannon from 'autocannon';
+import { holdStreams } from './streams.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,12 @@ const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const PG_URL = process.env['BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const OPERATOR = 'bench-operator-token-0123456789';
+/** Comma-separated subset of scenarios: turns (1–3), streams (4), search (5). */
+const SCENARIOS = new Set((process.env['BENCH_SCENARIOS'] ?? 'turns,streams,search').split(','));
+/** Comma-separated subset of targets to run: floor,pass,pglite,pg (default: all). */
+const ONLY = new Set((process.env['BENCH_TARGETS'] ?? 'floor,pass,pglite,pg').split(','));
+/** Writes a CPU profile of each Papo server to bench/profiles/ (inspect with Chrome DevTools). */
+const CPU_PROF = process.env['BENCH_CPU_PROF'] === '1';
 const children: ChildProcess[] = [];
 
 function start(
@@ -50,6 +57,15 @@ async function stop(child: ChildProcess): Promise<void> {
   await gone;
 }
 
+/** Scenario 4: how many streams at once, opened how fast; the fake's slow reply keeps each open. */
+const STREAM_COUNTS = (process.env['BENCH_STREAMS'] ?? '1000,5000').split(',').map(Number);
+const OPEN_PER_SECOND = Number(process.env['BENCH_OPEN_PER_SECOND'] ?? 100);
+const STREAM_GAP_MS = Number(process.env['BENCH_STREAM_GAP_MS'] ?? 2000);
+const SLOW = '[fake:slow]';
+/** Long enough that the first streams are still open when the last one opens (plus 10 s). */
+const STREAM_TOKENS = Math.ceil(((Math.max(...STREAM_COUNTS) / OPEN_PER_SECOND + 10) * 1000) / STREAM_GAP_MS);
+const OPENAI_TOKEN = /"content":"w\d+ "/;
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 interface Target {
@@ -61,6 +77,9 @@ interface Target {
   base: string;
   /** Marks the first token in the stream body. */
   firstToken: string;
+  /** Scenario 4: `n` slow streams' requests (fresh conversations), and the line of a token. */
+  slowStreams: (n: number) => Promise<() => { path: string; body: string }>;
+  tokenLine: RegExp;
   rssKiB?: () => number;
   close: () => Promise<void>;
 }
@@ -69,7 +88,7 @@ async function papoTarget(name: string, fakeUrl: string, databaseUrl: string | u
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'papo-bench-'));
   const port = 3990;
   const { child, out } = await start(
-    ['node', 'bin/papo.js', 'serve'],
+    ['node', ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : []), 'bin/papo.js', 'serve'],
     {
       PORT: String(port),
       PAPO_DATA_DIR: dataDir,
@@ -94,16 +113,25 @@ async function papoTarget(name: string, fakeUrl: string, databaseUrl: string | u
     })
   ).json()) as { id: string };
   // sends to one conversation are serialised by design: one session per in-flight request
-  const sessions = await Promise.all(
-    Array.from({ length: 256 }, async () => {
-      const r = await fetch(`${base}/v1/agents/${agent.id}/sessions`, {
-        method: 'POST',
-        headers,
-        body: '{}',
-      });
-      return ((await r.json()) as { id: string }).id;
-    }),
-  );
+  const newSessions = async (n: number) => {
+    const ids: string[] = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (ids.length < n) {
+          ids.push('');
+          const r = await fetch(`${base}/v1/agents/${agent.id}/sessions`, {
+            method: 'POST',
+            headers,
+            body: '{}',
+          });
+          if (r.status !== 200) throw new Error(`session: HTTP ${r.status} ${await r.text()}`);
+          ids[ids.indexOf('')] = ((await r.json()) as { id: string }).id;
+        }
+      }),
+    );
+    return ids.slice(0, n);
+  };
+  const sessions = await newSessions(256);
   let next = 0;
   const pick = () => sessions[next++ % sessions.length]!;
   const body = JSON.stringify({ content: 'Hello' });
@@ -114,6 +142,13 @@ async function papoTarget(name: string, fakeUrl: string, databaseUrl: string | u
     turn: () => ({ path: `/v1/agents/sessions/${pick()}/messages`, body }),
     stream: () => ({ path: `/v1/agents/sessions/${pick()}/messages/stream`, body }),
     firstToken: 'event: agent_message.delta',
+    tokenLine: /^event: agent_message\.delta$/,
+    slowStreams: async (n) => {
+      const ids = await newSessions(n);
+      const slowBody = JSON.stringify({ content: `Hello ${SLOW}` });
+      let i = 0;
+      return () => ({ path: `/v1/agents/sessions/${ids[i++ % n]}/messages/stream`, body: slowBody });
+    },
     rssKiB: () =>
       Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0),
     close: async () => {
@@ -179,7 +214,7 @@ interface Run {
 async function measure(t: Target) {
   const runs: Run[] = [];
   const log = (m: string) => process.stderr.write(`[bench] ${t.name}: ${m}\n`);
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < (SCENARIOS.has('turns') ? RUNS : 0); i++) {
     log(`run ${i + 1}: c=1`);
     const c1 = await syncRun(t, 1);
     log(`run ${i + 1}: c=32`);
@@ -189,7 +224,32 @@ async function measure(t: Target) {
     log(`run ${i + 1}: time to first token`);
     runs.push({ c1, c32, c128, ttft: await ttftRun(t) });
   }
-  const pick = (f: (r: Run) => number) => Math.round(median(runs.map(f)) * 100) / 100;
+  const rssAfterTurns = t.rssKiB ? Math.round(t.rssKiB() / 1024) : null;
+  const streams = [];
+  for (const n of SCENARIOS.has('streams') ? STREAM_COUNTS : []) {
+    log(`${n} open streams`);
+    const next = await t.slowStreams(n);
+    const before = t.rssKiB?.();
+    let atPeak: number | undefined;
+    const r = await holdStreams({
+      base: t.base,
+      headers: t.headers,
+      next,
+      count: n,
+      openPerSecond: OPEN_PER_SECOND,
+      tokenLine: t.tokenLine,
+      onAllOpen: () => (atPeak = t.rssKiB?.()),
+    });
+    const perStream =
+      before !== undefined && atPeak !== undefined ? Math.round(((atPeak - before) / n) * 10) / 10 : null;
+    streams.push({
+      streams: n,
+      ...r,
+      rss_kib_per_stream: perStream,
+      rss_mib_at_peak: atPeak && Math.round(atPeak / 1024),
+    });
+  }
+  const pick = (f: (r: Run) => number) => (runs.length ? Math.round(median(runs.map(f)) * 100) / 100 : NaN);
   return {
     name: t.name,
     c1_p50_ms: pick((r) => r.c1.p50),
@@ -201,14 +261,19 @@ async function measure(t: Target) {
     ttft_p50_ms: pick((r) => r.ttft.p50),
     ttft_p99_ms: pick((r) => r.ttft.p99),
     errors: runs.reduce((n, r) => n + r.c1.errors + r.c32.errors + r.c128.errors, 0),
-    rss_mib: t.rssKiB ? Math.round(t.rssKiB() / 1024) : null,
+    rss_mib: rssAfterTurns,
+    streams,
   };
 }
 
 async function main() {
   const fake = await start(
     ['node', '--import', 'tsx', 'bench/fake-model.ts'],
-    { BENCH_TOKENS: '20' },
+    {
+      BENCH_TOKENS: '20',
+      BENCH_STREAM_GAP_MS: String(STREAM_GAP_MS),
+      BENCH_STREAM_TOKENS: String(STREAM_TOKENS),
+    },
     1,
     /http/,
   );
@@ -229,33 +294,45 @@ async function main() {
       turn: () => ({ path: '/v1/chat/completions', body: floorBody }),
       stream: () => ({ path: '/v1/chat/completions', body: floorBody }),
       firstToken: '"content":"w0',
+      tokenLine: OPENAI_TOKEN,
+      slowStreams: async () => {
+        const slow = floorBody.replace('"Hello"', `"Hello ${SLOW}"`);
+        return () => ({ path: '/v1/chat/completions', body: slow });
+      },
       close: async () => undefined,
     }),
   );
 
-  const pass = await start(
-    ['node', '--import', 'tsx', 'bench/passthrough.ts'],
-    { BENCH_FAKE_URL: fakeUrl },
-    0,
-    /http/,
-  );
-  results.push(
-    await measure({
-      name: 'Node pass-through',
-      base: pass.out.trim(),
-      headers: { 'content-type': 'application/json' },
-      turn: () => ({ path: '/turn', body: '{}' }),
-      stream: () => ({ path: '/stream', body: '{}' }),
-      firstToken: '"content":"w0',
-      close: () => stop(pass.child),
-    }),
-  );
-  await stop(pass.child);
+  if (ONLY.has('pass')) {
+    const pass = await start(
+      ['node', '--import', 'tsx', 'bench/passthrough.ts'],
+      { BENCH_FAKE_URL: fakeUrl },
+      0,
+      /http/,
+    );
+    results.push(
+      await measure({
+        name: 'Node pass-through',
+        base: pass.out.trim(),
+        headers: { 'content-type': 'application/json' },
+        turn: () => ({ path: '/turn', body: '{}' }),
+        stream: () => ({ path: '/stream', body: '{}' }),
+        firstToken: '"content":"w0',
+        tokenLine: OPENAI_TOKEN,
+        slowStreams: async () => {
+          const slow = JSON.stringify({ content: `Hello ${SLOW}` });
+          return () => ({ path: '/stream', body: slow });
+        },
+        close: () => stop(pass.child),
+      }),
+    );
+    await stop(pass.child);
+  }
 
   for (const [name, url] of [
-    ['Papo on PGlite', undefined],
-    ['Papo on PostgreSQL', freshPgDatabase()],
-  ] as const) {
+    ...(ONLY.has('pglite') ? [['Papo on PGlite', undefined] as const] : []),
+    ...(ONLY.has('pg') ? [['Papo on PostgreSQL', freshPgDatabase()] as const] : []),
+  ]) {
     const t = await papoTarget(name, fakeUrl, url);
     results.push(await measure(t));
     await t.close();
@@ -280,6 +357,22 @@ async function main() {
       `| ${r.name} | ${add(r.c1_p50_ms, floor.c1_p50_ms)} | ${r.c1_p99_ms} | ${r.c32_rps} | ${r.c32_p99_ms} | ${r.c128_rps} | ${r.c128_p99_ms} | ${add(r.ttft_p50_ms, floor.ttft_p50_ms)} | ${r.ttft_p99_ms} | ${r.errors} | ${r.rss_mib ?? '—'} |\n`,
     );
   }
+  printStreams(results);
+}
+
+function printStreams(results: Array<{ name: string; streams: Array<Record<string, unknown>> }>) {
+  process.stdout.write(
+    `\nOpen streams: opened at ${OPEN_PER_SECOND}/s, tokens ${STREAM_GAP_MS} ms apart, ${STREAM_TOKENS} per stream, all open at once at the peak\n\n`,
+  );
+  process.stdout.write(
+    '| target | streams | failed | TTFT p50 ms | TTFT p99 ms | gap p50 ms | gap p99 ms | RSS KiB per stream | RSS MiB at peak |\n',
+  );
+  process.stdout.write('|---|---|---|---|---|---|---|---|---|\n');
+  for (const r of results)
+    for (const x of r.streams)
+      process.stdout.write(
+        `| ${r.name} | ${x['streams']} | ${x['failed']} | ${x['ttft_p50_ms']} | ${x['ttft_p99_ms']} | ${x['gap_p50_ms']} | ${x['gap_p99_ms']} | ${x['rss_kib_per_stream'] ?? '—'} | ${x['rss_mib_at_peak'] ?? '—'} |\n`,
+      );
 }
 
 function freshPgDatabase(): string {

@@ -1,5 +1,6 @@
 import { and, desc, eq, ilike, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
+import { preparedQuery } from '../../platform/db/prepared.js';
 import { agents, agentVersions } from '../../platform/db/schema/index.js';
 import { AgentUnavailableError, NotFoundError } from '../../platform/errors.js';
 import { isUuid } from '../../platform/ids.js';
@@ -41,6 +42,18 @@ export async function getRunnableAgent(
   return runnableVersion(db, await getAgentOrThrow(db, workspaceId, agentId));
 }
 
+const agentWithLatestVersion = preparedQuery((db) =>
+  db
+    .select({ agent: agents, version: agentVersions })
+    .from(agents)
+    .leftJoin(
+      agentVersions,
+      and(eq(agentVersions.agentId, agents.id), eq(agentVersions.version, agents.latestVersion)),
+    )
+    .where(and(eq(agents.id, sql.placeholder('id')), eq(agents.workspaceId, sql.placeholder('workspaceId'))))
+    .prepare('papo_agent_with_latest_version'),
+);
+
 /**
  * The agent of an existing conversation: the conversation is there, so an agent deleted since
  * is not a missing resource but a non-runnable one (409 agent_unavailable, status `deleted`).
@@ -49,27 +62,36 @@ export async function getRunnableAgentOfConversation(
   db: DbOrTx,
   conversation: { workspaceId: string; agentId: string },
 ): Promise<{ agent: AgentRow; version: AgentVersionRow }> {
-  const [agent] = await db
-    .select()
-    .from(agents)
-    .where(and(eq(agents.id, conversation.agentId), eq(agents.workspaceId, conversation.workspaceId)));
-  if (!agent) throw new NotFoundError('agent', conversation.agentId);
-  if (agent.deletedAt) throw new AgentUnavailableError(agent.id, 'deleted');
-  return runnableVersion(db, agent);
+  // one round trip: the agent and its latest published version (every turn reads these)
+  const [row] = await agentWithLatestVersion(db).execute({
+    id: conversation.agentId,
+    workspaceId: conversation.workspaceId,
+  });
+  if (!row) throw new NotFoundError('agent', conversation.agentId);
+  if (row.agent.deletedAt) throw new AgentUnavailableError(row.agent.id, 'deleted');
+  return runnable(row.agent, row.version ?? undefined);
 }
 
 async function runnableVersion(
   db: DbOrTx,
   agent: AgentRow,
 ): Promise<{ agent: AgentRow; version: AgentVersionRow }> {
-  if (agent.status !== 'active' || agent.latestVersion === 0) {
-    throw new AgentUnavailableError(agent.id, agent.latestVersion === 0 ? 'draft' : agent.status);
-  }
+  if (agent.status !== 'active' || agent.latestVersion === 0) return runnable(agent, undefined);
   const [version] = await db
     .select()
     .from(agentVersions)
     .where(and(eq(agentVersions.agentId, agent.id), eq(agentVersions.version, agent.latestVersion)));
-  if (!version) throw new AgentUnavailableError(agent.id, agent.status);
+  return runnable(agent, version);
+}
+
+/** 409 agent_unavailable unless the agent is active and has a published version. */
+function runnable(
+  agent: AgentRow,
+  version: AgentVersionRow | undefined,
+): { agent: AgentRow; version: AgentVersionRow } {
+  if (agent.status !== 'active' || agent.latestVersion === 0 || !version) {
+    throw new AgentUnavailableError(agent.id, agent.latestVersion === 0 ? 'draft' : agent.status);
+  }
   return { agent, version };
 }
 

@@ -1,7 +1,8 @@
-import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Clock } from '../../platform/clock.js';
 import { randomAlphanumeric, sha256Hex } from '../../platform/crypto.js';
 import type { Db } from '../../platform/db/client.js';
+import { preparedQuery } from '../../platform/db/prepared.js';
 import { agents, apiKeys, workspaces } from '../../platform/db/schema/index.js';
 import { AppError, invalidField, NotFoundError } from '../../platform/errors.js';
 import { isUuid, newId } from '../../platform/ids.js';
@@ -153,33 +154,25 @@ export function createKeysService(deps: { db: Db; clock: Clock }): KeysService {
 
     async authenticate(presented) {
       if (!KEY_RE.test(presented)) throw invalidKey();
-      const [row] = await db
-        .select({ key: apiKeys })
-        .from(apiKeys)
-        .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
-        .where(
-          and(
-            eq(apiKeys.hash, sha256Hex(presented)),
-            isNull(apiKeys.revokedAt),
-            isNull(workspaces.deletedAt),
-          ),
-        );
+      const [row] = await keyByHash(db).execute({ hash: sha256Hex(presented) });
       if (!row) throw invalidKey();
       const k = row.key;
-      // last_used_at is advisory: written at most once a minute per key, off the request path.
+      // last_used_at is advisory: written at most once a minute per key, off the request path
+      // (the row just read says whether this minute's write happened; no statement otherwise).
       const now = clock.now();
-      db.update(apiKeys)
-        .set({ lastUsedAt: now })
-        .where(
-          and(
-            eq(apiKeys.id, k.id),
-            or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now.getTime() - 60_000))),
-          ),
-        )
-        .then(
-          () => undefined,
-          () => undefined,
-        );
+      if (!k.lastUsedAt || k.lastUsedAt.getTime() < now.getTime() - 60_000)
+        db.update(apiKeys)
+          .set({ lastUsedAt: now })
+          .where(
+            and(
+              eq(apiKeys.id, k.id),
+              or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now.getTime() - 60_000))),
+            ),
+          )
+          .then(
+            () => undefined,
+            () => undefined,
+          );
       return {
         kind: 'key',
         keyId: k.id,
@@ -193,6 +186,18 @@ export function createKeysService(deps: { db: Db; clock: Clock }): KeysService {
     },
   };
 }
+
+/** A live key (not revoked, workspace not deleted) by its hash: every authenticated request. */
+const keyByHash = preparedQuery((db) =>
+  db
+    .select({ key: apiKeys })
+    .from(apiKeys)
+    .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
+    .where(
+      and(eq(apiKeys.hash, sql.placeholder('hash')), isNull(apiKeys.revokedAt), isNull(workspaces.deletedAt)),
+    )
+    .prepare('papo_key_by_hash'),
+);
 
 function invalidKey(): AppError {
   return new AppError('invalid_api_key', 'The API key is malformed, unknown or revoked.');

@@ -1,16 +1,21 @@
-import { and, asc, desc, eq, gt, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
-import { conversations, messages, type ContentBlock } from '../../platform/db/schema/index.js';
+import { preparedQuery } from '../../platform/db/prepared.js';
+import { conversations, messages, usageRecords, type ContentBlock } from '../../platform/db/schema/index.js';
+import { rowPlaceholdersFrom, rowValues } from '../../platform/db/insert-select.js';
 import { NotFoundError } from '../../platform/errors.js';
 import { isUuid } from '../../platform/ids.js';
 import type { MessageRow } from './messages.mapper.js';
 
 export type NewMessage = typeof messages.$inferInsert;
+export type NewUsageRecord = typeof usageRecords.$inferInsert;
 
 /**
- * Inserts a message and records the activity on its conversation in one statement pair.
+ * Inserts a message and records the activity on its conversation in one statement (a CTE:
+ * the conversation UPDATE feeds the INSERT, so both commit or neither, in one round trip).
  * `requireActive` makes the write conditional: a conversation that closed or expired
  * meanwhile gets nothing (returns undefined), settled in SQL rather than in JavaScript.
+ * `usage` is a usage row that commits with the message (README §8: both or neither).
  */
 export async function insertMessage(
   db: DbOrTx,
@@ -20,52 +25,99 @@ export async function insertMessage(
     idleTtlSeconds: number;
     visible: boolean;
     title?: string;
-    /** More writes that must commit with the message (one commit, one WAL flush). */
-    alongside?: (tx: DbOrTx, row: MessageRow) => Promise<void>;
+    usage?: NewUsageRecord;
   },
 ): Promise<MessageRow | undefined> {
   const now = msg.createdAt;
-  return db.transaction(async (tx) => {
-    const conds: SQL[] = [eq(conversations.id, msg.conversationId)];
-    if (opts.requireActive) conds.push(eq(conversations.status, 'active'), gt(conversations.expiresAt, now));
-    const newExpiry = new Date(now.getTime() + opts.idleTtlSeconds * 1000);
-    const touched = await tx
+  const statement = opts.usage ? insertMessageWithUsage(db) : insertMessageOnly(db);
+  const [row] = await statement.execute({
+    conversationId: msg.conversationId,
+    requireActive: opts.requireActive,
+    now: now.toISOString(),
+    newExpiry: new Date(now.getTime() + opts.idleTtlSeconds * 1000).toISOString(),
+    countDelta: opts.visible ? 1 : 0,
+    title: opts.title ?? null,
+    ...rowValues(messages, 'm_', msg),
+    ...(opts.usage && rowValues(usageRecords, 'u_', opts.usage)),
+  });
+  return row;
+}
+
+/** The conversation's activity: the UPDATE every message insert is conditional on. */
+function touchConversation(db: DbOrTx) {
+  const p = sql.placeholder;
+  return db.$with('touched').as(
+    db
       .update(conversations)
       .set({
-        messagesCount: opts.visible ? sql`${conversations.messagesCount} + 1` : conversations.messagesCount,
-        lastMessageAt: now,
-        updatedAt: now,
+        messagesCount: sql`${conversations.messagesCount} + ${p('countDelta')}::int`,
+        lastMessageAt: sql`${p('now')}::timestamptz`,
+        updatedAt: sql`${p('now')}::timestamptz`,
         // expiry is frozen once a conversation is closed or expired
-        expiresAt: sql`case when ${conversations.status} = 'active' then ${newExpiry.toISOString()}::timestamptz else ${conversations.expiresAt} end`,
-        ...(opts.title !== undefined && {
-          title: sql`case when ${conversations.title} = '' then ${opts.title} else ${conversations.title} end`,
-        }),
+        expiresAt: sql`case when ${conversations.status} = 'active' then ${p('newExpiry')}::timestamptz else ${conversations.expiresAt} end`,
+        title: sql`case when ${conversations.title} = '' and ${p('title')}::text is not null then ${p('title')}::text else ${conversations.title} end`,
       })
-      .where(and(...conds))
-      .returning({ id: conversations.id });
-    if (touched.length === 0) return undefined;
-    const [row] = await tx.insert(messages).values(msg).returning();
-    if (row && opts.alongside) await opts.alongside(tx, row);
-    return row;
-  });
+      .where(
+        and(
+          eq(conversations.id, sql`${p('conversationId')}::uuid`),
+          or(
+            sql`not ${p('requireActive')}::boolean`,
+            and(
+              eq(conversations.status, 'active'),
+              gt(conversations.expiresAt, sql`${p('now')}::timestamptz`),
+            ),
+          ),
+        ),
+      )
+      .returning({ id: conversations.id }),
+  );
 }
+
+const insertMessageOnly = preparedQuery((db) => {
+  const touched = touchConversation(db);
+  return db
+    .with(touched)
+    .insert(messages)
+    .select(rowPlaceholdersFrom(messages, 'm_', touched))
+    .returning()
+    .prepare('papo_insert_message');
+});
+
+/** The same, with the generation's usage row: both commit or neither. */
+const insertMessageWithUsage = preparedQuery((db) => {
+  const touched = touchConversation(db);
+  const usage = db
+    .$with('usage_row')
+    .as(db.insert(usageRecords).select(rowPlaceholdersFrom(usageRecords, 'u_', touched)));
+  return db
+    .with(touched, usage)
+    .insert(messages)
+    .select(rowPlaceholdersFrom(messages, 'm_', touched))
+    .returning()
+    .prepare('papo_insert_message_with_usage');
+});
 
 /** The last `limit` user/assistant messages that the model may see (failed replies excluded). */
 export async function loadHistory(db: DbOrTx, conversationId: string, limit: number): Promise<MessageRow[]> {
-  const rows = await db
+  const rows = await historyQuery(db).execute({ conversationId, limit });
+  return rows.reverse();
+}
+
+const historyQuery = preparedQuery((db) =>
+  db
     .select()
     .from(messages)
     .where(
       and(
-        eq(messages.conversationId, conversationId),
+        eq(messages.conversationId, sql.placeholder('conversationId')),
         inArray(messages.role, ['user', 'assistant']),
         ne(messages.status, 'failed'),
       ),
     )
     .orderBy(desc(messages.id))
-    .limit(limit);
-  return rows.reverse();
-}
+    .limit(sql.placeholder('limit'))
+    .prepare('papo_history'),
+);
 
 export interface MessageQuery {
   limit: number;

@@ -5,21 +5,24 @@ import { newId } from '../../platform/ids.js';
 import type { AgentRow, AgentVersionRow } from '../agents/agents.repo.js';
 import type { GenerationFailure, GenerationSuccess } from './generate.js';
 import type { MessageRow } from './messages.mapper.js';
-import { insertMessage } from './messages.repo.js';
+import { insertMessage, type NewUsageRecord } from './messages.repo.js';
+
+interface UsageOf {
+  workspaceId: string;
+  agentId: string;
+  conversationId: string | null;
+  messageId: string | null;
+  outcome: GenerationSuccess;
+  at: Date;
+}
 
 /** One row per generation, persisted or not; the usage endpoint sums these. */
-export async function recordUsage(
-  db: DbOrTx,
-  r: {
-    workspaceId: string;
-    agentId: string;
-    conversationId: string | null;
-    messageId: string | null;
-    outcome: GenerationSuccess;
-    at: Date;
-  },
-): Promise<void> {
-  await db.insert(usageRecords).values({
+export async function recordUsage(db: DbOrTx, r: UsageOf): Promise<void> {
+  await db.insert(usageRecords).values(usageRow(r));
+}
+
+function usageRow(r: UsageOf): NewUsageRecord {
+  return {
     id: newId(),
     workspaceId: r.workspaceId,
     agentId: r.agentId,
@@ -31,7 +34,7 @@ export async function recordUsage(
     cachedTokens: r.outcome.usage.cachedTokens,
     costMicroUsd: r.outcome.costMicroUsd,
     createdAt: r.at,
-  });
+  };
 }
 
 /**
@@ -77,15 +80,14 @@ export async function storeReply(
       visible: true,
       // the usage row commits with the reply: both or neither
       ...(o.ok && {
-        alongside: (tx, row) =>
-          recordUsage(tx, {
-            workspaceId: r.workspaceId,
-            agentId: r.agent.id,
-            conversationId: r.conversationId,
-            messageId: row.id,
-            outcome: o,
-            at: r.at,
-          }),
+        usage: usageRow({
+          workspaceId: r.workspaceId,
+          agentId: r.agent.id,
+          conversationId: r.conversationId,
+          messageId: r.replyId,
+          outcome: o,
+          at: r.at,
+        }),
       }),
     },
   );

@@ -10,7 +10,11 @@ import { assertJsonSize } from '../../platform/json-size.js';
 import type { PublicFetcher } from '../../platform/net/public-fetch.js';
 import type { QueueSlot } from '../../platform/runtime/conversation-queue.js';
 import type { StreamWriter } from '../../platform/streams/stream-hub.js';
-import { getRunnableAgentOfConversation, type AgentRow } from '../agents/agents.repo.js';
+import {
+  getRunnableAgentOfConversation,
+  type AgentRow,
+  type AgentVersionRow,
+} from '../agents/agents.repo.js';
 import type { OutputFormat } from '../agents/agents.service.js';
 import { workspaceOf, type RequestContext } from '../context.js';
 import type { FilesService } from '../files/files.service.js';
@@ -59,7 +63,9 @@ export interface MessagesDeps {
 
 export interface Prepared {
   conversation: ConversationRow;
+  /** The agent and version as of `prepare`: the turn's own when nothing was queued ahead. */
   agent: AgentRow;
+  version: AgentVersionRow;
   role: 'user' | 'assistant';
   blocks: ContentBlock[];
   fetched: Map<ContentBlock, FetchedImage>;
@@ -101,7 +107,7 @@ export function createTurns(deps: MessagesDeps) {
     });
     const status = effectiveStatus(conversation, clock.now());
     if (status !== 'active') throw new ConversationClosedError(conversation.id, status);
-    const { agent } = await getRunnableAgentOfConversation(db, conversation);
+    const { agent, version } = await getRunnableAgentOfConversation(db, conversation);
     if (agent.rateLimits.requests_per_minute)
       await ctx.charge(`agent:${agent.id}`, agent.rateLimits.requests_per_minute);
     const perConversation = agent.rateLimits.messages_per_minute_per_conversation;
@@ -109,6 +115,7 @@ export function createTurns(deps: MessagesDeps) {
     return {
       conversation,
       agent,
+      version,
       role: input.role ?? 'user',
       blocks,
       fetched,
@@ -129,7 +136,10 @@ export function createTurns(deps: MessagesDeps) {
   ): Promise<SendMessageResult> {
     return p.turn.run(async () => {
       const workspaceId = p.conversation.workspaceId;
-      const { agent, version } = await getRunnableAgentOfConversation(db, p.conversation);
+      // a turn that waited behind others runs the agent as it is when its turn starts
+      const { agent, version } = p.turn.waitsBehindOthers
+        ? await getRunnableAgentOfConversation(db, p.conversation)
+        : p;
       const format: OutputFormat = agent.outputFormat;
       const now = clock.now();
       assignFetchedIds(p.fetched);

@@ -1,5 +1,6 @@
-import { and, eq, inArray, isNull, lte } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
+import { preparedQuery } from '../../platform/db/prepared.js';
 import { conversations, endUsers } from '../../platform/db/schema/index.js';
 import { AppError, NotFoundError } from '../../platform/errors.js';
 import { isUuid, newId } from '../../platform/ids.js';
@@ -16,6 +17,20 @@ export function effectiveStatus(row: ConversationRow, now: Date): ConversationSt
   return row.status === 'active' && row.expiresAt.getTime() <= now.getTime() ? 'expired' : row.status;
 }
 
+const conversationInWorkspace = preparedQuery((db) =>
+  db
+    .select()
+    .from(conversations)
+    .where(
+      and(
+        eq(conversations.id, sql.placeholder('id')),
+        eq(conversations.workspaceId, sql.placeholder('workspaceId')),
+        isNull(conversations.deletedAt),
+      ),
+    )
+    .prepare('papo_conversation_in_workspace'),
+);
+
 /** Tenant-scoped fetch-or-throw; another workspace's id is 404, an agent outside the allow-list 403. */
 export async function getConversationForPrincipal(
   db: DbOrTx,
@@ -27,16 +42,10 @@ export async function getConversationForPrincipal(
   if (principal.conversationId !== undefined && principal.conversationId !== conversationId) {
     throw new AppError('session_token_scope_mismatch', 'This session token belongs to another conversation.');
   }
-  const [row] = await db
-    .select()
-    .from(conversations)
-    .where(
-      and(
-        eq(conversations.id, conversationId),
-        eq(conversations.workspaceId, principal.workspaceId),
-        isNull(conversations.deletedAt),
-      ),
-    );
+  const [row] = await conversationInWorkspace(db).execute({
+    id: conversationId,
+    workspaceId: principal.workspaceId,
+  });
   if (!row) throw new NotFoundError(resource, conversationId);
   assertAgentAllowed(principal, row.agentId);
   return row;

@@ -51,6 +51,22 @@ const MISSING_VARIABLE: Record<Exclude<ProviderName, 'demo'>, string> = {
 };
 
 /**
+ * One model instance per model id: providers' instances are stateless and reusable, and
+ * building one compiles its response schemas (a measurable share of a turn's CPU otherwise).
+ */
+function reuse(factory: ModelFactory): ModelFactory {
+  const models = new Map<string, ReturnType<ModelFactory>>();
+  return (id) => {
+    let m = models.get(id);
+    if (!m) {
+      m = factory(id);
+      models.set(id, m);
+    }
+    return m;
+  };
+}
+
+/**
  * Papo's only door to language models: resolves `provider:model-id`, streams through the AI
  * SDK, enforces the server timeout and normalises usage (input includes cached tokens).
  */
@@ -65,15 +81,24 @@ export class ModelGateway {
     const p = config.providers;
     if (p.openai) {
       const openai = createOpenAI({ apiKey: p.openai.apiKey, baseURL: p.openai.baseURL });
-      this.factories.set('openai', (id) => openai(id));
+      this.factories.set(
+        'openai',
+        reuse((id) => openai(id)),
+      );
     }
     if (p.anthropic) {
       const anthropic = createAnthropic({ apiKey: p.anthropic.apiKey });
-      this.factories.set('anthropic', (id) => anthropic(id));
+      this.factories.set(
+        'anthropic',
+        reuse((id) => anthropic(id)),
+      );
     }
     if (p.google) {
       const google = createGoogleGenerativeAI({ apiKey: p.google.apiKey });
-      this.factories.set('google', (id) => google(id));
+      this.factories.set(
+        'google',
+        reuse((id) => google(id)),
+      );
     }
     if (p.openaiCompatible) {
       const compat = createOpenAICompatible({
@@ -83,7 +108,10 @@ export class ModelGateway {
         // Without this, OpenAI-compatible servers send no usage in streams (LESSONS.md).
         includeUsage: true,
       });
-      this.factories.set('openai-compatible', (id) => compat.chatModel(id));
+      this.factories.set(
+        'openai-compatible',
+        reuse((id) => compat.chatModel(id)),
+      );
     }
     for (const [name, factory] of Object.entries(overrides)) if (factory) this.factories.set(name, factory);
   }

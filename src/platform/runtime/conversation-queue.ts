@@ -12,13 +12,16 @@ export interface QueueSlot {
    * `run` was called. A `run` after `release` queues again at the end.
    */
   release(): void;
+  /** Whether another slot of the key was queued ahead when this one was reserved. */
+  readonly waitsBehindOthers: boolean;
 }
 
 export class ConversationQueue {
   private readonly tails = new Map<string, Promise<void>>();
 
   reserve(key: string): QueueSlot {
-    const previous = this.tails.get(key) ?? Promise.resolve();
+    const ahead = this.tails.get(key);
+    const previous = ahead ?? Promise.resolve();
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => {
       finish = resolve;
@@ -31,6 +34,7 @@ export class ConversationQueue {
     // later slots must not overtake earlier ones, even when this one is given up
     const finishAfterPrevious = () => void previous.then(finish, finish);
     return {
+      waitsBehindOthers: ahead !== undefined,
       run: async <T>(task: () => Promise<T>): Promise<T> => {
         if (state === 'running') throw new Error('queue slot already running');
         // given up early (the client left before its turn) but the work went on: queue at the end
