@@ -9,6 +9,7 @@
  * Options: BENCH_TARGETS (subset of floor,pass,pglite,pg; the floor always runs), BENCH_CPU_PROF=1.
  */
 import autocannon from 'autocannon';
+import { measureSearch, searchKinds, type SearchResult } from './search.js';
 import { holdStreams } from './streams.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -339,8 +340,22 @@ async function main() {
   }
   await stop(fake.child);
 
+  const search = [];
+  if (SCENARIOS.has('search')) {
+    if (ONLY.has('pglite')) search.push(await searchScenario('Papo on PGlite', undefined));
+    if (ONLY.has('pg')) search.push(await searchScenario('Papo on PostgreSQL', freshPgDatabase()));
+  }
+
   const machine = `${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  const out = { date: new Date().toISOString(), machine, seconds: SECONDS, runs: RUNS, tokens: 20, results };
+  const out = {
+    date: new Date().toISOString(),
+    machine,
+    seconds: SECONDS,
+    runs: RUNS,
+    tokens: 20,
+    results,
+    search,
+  };
   fs.writeFileSync('bench/results.json', JSON.stringify(out, null, 2) + '\n');
   const floor = results[0]!;
   process.stdout.write(
@@ -358,6 +373,61 @@ async function main() {
     );
   }
   printStreams(results);
+  printSearch(search);
+}
+
+const SEARCH_MESSAGES = Number(process.env['BENCH_SEARCH_MESSAGES'] ?? 1_000_000);
+const SEARCH_REQUESTS = Number(process.env['BENCH_SEARCH_REQUESTS'] ?? 40);
+
+/** Scenario 5 on one driver: seed SEARCH_MESSAGES messages, start Papo on them, list and search. */
+async function searchScenario(name: string, databaseUrl: string | undefined) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'papo-bench-search-'));
+  const env = {
+    PAPO_DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl ?? '',
+    BENCH_SEARCH_MESSAGES: String(SEARCH_MESSAGES),
+  };
+  process.stderr.write(`[bench] ${name}: seeding ${SEARCH_MESSAGES} messages\n`);
+  const seeded = Date.now();
+  const seed = await start(['node', '--import', 'tsx', 'bench/seed.ts'], env, 0, /^[0-9a-f-]{36}\n/m);
+  const workspaceId = seed.out.trim();
+  await new Promise((r) => (seed.child.exitCode === null ? seed.child.once('exit', r) : r(null)));
+  const seedSeconds = Math.round((Date.now() - seeded) / 1000);
+  const port = 3992;
+  const server = await start(
+    ['node', 'bin/papo.js', 'serve'],
+    { ...env, PORT: String(port), LOG_LEVEL: 'info', PAPO_ADMIN_TOKEN: OPERATOR },
+    0,
+    /Papo listening/,
+  );
+  try {
+    process.stderr.write(`[bench] ${name}: list and search\n`);
+    const results = await measureSearch({
+      base: `http://127.0.0.1:${port}`,
+      workspaceId,
+      operatorToken: OPERATOR,
+      kinds: searchKinds(Math.ceil(SEARCH_MESSAGES / 10)),
+      requests: SEARCH_REQUESTS,
+    });
+    return { name, messages: SEARCH_MESSAGES, seed_seconds: seedSeconds, results };
+  } finally {
+    await stop(server.child);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function printSearch(rows: Array<{ name: string; results: SearchResult[] }>) {
+  if (rows.length === 0) return;
+  process.stdout.write(
+    `\nManagement API over ${SEARCH_MESSAGES} messages (${Math.ceil(SEARCH_MESSAGES / 10)} conversations), concurrency 1, ${SEARCH_REQUESTS} requests per kind\n\n`,
+  );
+  process.stdout.write(`| query | ${rows.map((r) => `${r.name} p50 / p95 ms`).join(' | ')} |\n`);
+  process.stdout.write(`|---|${rows.map(() => '---').join('|')}|\n`);
+  for (const [i, k] of rows[0]!.results.entries()) {
+    process.stdout.write(
+      `| ${k.kind} | ${rows.map((r) => `${r.results[i]!.p50_ms} / ${r.results[i]!.p95_ms}`).join(' | ')} |\n`,
+    );
+  }
 }
 
 function printStreams(results: Array<{ name: string; streams: Array<Record<string, unknown>> }>) {

@@ -1,7 +1,13 @@
-import { and, asc, desc, eq, gte, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/client.js';
-import { conversations, files, messages, usageRecords } from '../../platform/db/schema/index.js';
+import {
+  conversations,
+  files,
+  messageColumns,
+  messages,
+  usageRecords,
+} from '../../platform/db/schema/index.js';
 import { AgentNotAllowedError, NotFoundError } from '../../platform/errors.js';
 import { isUuid } from '../../platform/ids.js';
 import { toPage, type Page } from '../../platform/http/pagination.js';
@@ -88,6 +94,74 @@ export interface ConversationsService {
   ): Promise<ConversationDetail>;
 }
 
+/** How many of the newest conversations a search checks one by one before using the indexes. */
+const SEARCH_PROBE = 500;
+
+/**
+ * Conversations (newest first) whose message text, user reference, external id or user data
+ * values contain `term` (case-insensitive), or whose id or user id is `term`.
+ * Two plans, because no single one is fast for both kinds of term over millions of messages:
+ * 1. a common term fills the page among the newest conversations: check the newest
+ *    SEARCH_PROBE one by one (each an index probe of its messages) and stop;
+ * 2. otherwise the term is rare there, so the trigram indexes (migration 0002) find every
+ *    match, few by construction, and those are sorted.
+ * Both return the same rows: plan 1 answers only when its window holds the whole page (or is
+ * every conversation), and any match outside the window is older than all inside it.
+ */
+export async function searchConversations(
+  db: Db,
+  workspaceId: string,
+  filters: SQL,
+  term: string,
+  page: { limit: number; offset: number },
+  probe = SEARCH_PROBE,
+): Promise<ConversationRow[]> {
+  const c = conversations;
+  const like = `%${escapeLike(term)}%`;
+  const need = page.offset + page.limit + 1;
+  if (need <= probe) {
+    const window = await db
+      .select({ id: c.id, matches: matchesIn(c, like, term) })
+      .from(c)
+      .where(filters)
+      .orderBy(desc(c.id))
+      .limit(probe);
+    const hits = window.filter((w) => w.matches).map((w) => w.id);
+    if (hits.length >= need || window.length < probe) {
+      const pageIds = hits.slice(page.offset, need);
+      if (pageIds.length === 0) return [];
+      return db.select().from(c).where(inArray(c.id, pageIds)).orderBy(desc(c.id));
+    }
+  }
+  const ids = [
+    sql`select m.conversation_id from ${messages} m where m.workspace_id = ${workspaceId} and m.search_text ilike ${like}`,
+    sql`select x.id from ${c} x where x.workspace_id = ${workspaceId}
+      and papo_conversation_text(x.user_reference, x.external_user_id, x.user_data) ilike ${like}`,
+  ];
+  if (isUuid(term)) {
+    ids.push(
+      sql`select x.id from ${c} x where x.workspace_id = ${workspaceId} and (x.id = ${term} or x.user_id = ${term})`,
+    );
+  }
+  return db
+    .select()
+    .from(c)
+    .where(and(filters, sql`${c.id} in (${sql.join(ids, sql` union `)})`))
+    .orderBy(desc(c.id))
+    .limit(page.limit + 1)
+    .offset(page.offset);
+}
+
+/** The search predicate on one conversation row. */
+function matchesIn(t: typeof conversations, like: string, term: string): SQL<boolean> {
+  const checks: SQL[] = [
+    sql`exists (select 1 from ${messages} m where m.conversation_id = ${t.id} and m.search_text ilike ${like})`,
+    sql`papo_conversation_text(${t.userReference}, ${t.externalUserId}, ${t.userData}) ilike ${like}`,
+  ];
+  if (isUuid(term)) checks.push(sql`${t.id} = ${term}`, sql`${t.userId} = ${term}`);
+  return sql<boolean>`(${sql.join(checks, sql` or `)})`;
+}
+
 /** The operator's view of conversations (admin.md): every kind, every role, with usage. */
 export function createConversationsService(deps: { db: Db; clock: Clock }): ConversationsService {
   const { db, clock } = deps;
@@ -111,28 +185,15 @@ export function createConversationsService(deps: { db: Db; clock: Clock }): Conv
       if (f.created_after) conds.push(gte(c.createdAt, new Date(f.created_after)));
       if (f.created_before) conds.push(lt(c.createdAt, new Date(f.created_before)));
       for (const [k, v] of Object.entries(f.metadata ?? {})) conds.push(sql`${c.metadata} ->> ${k} = ${v}`);
-      if (f.search) {
-        const like = `%${escapeLike(f.search)}%`;
-        // Values only: matching the serialised JSON would hit keys and block types ("text").
-        conds.push(
-          or(
-            sql`${c.id}::text ilike ${like}`,
-            sql`coalesce(${c.userId}::text, '') ilike ${like}`,
-            sql`coalesce(${c.userReference}, '') ilike ${like}`,
-            sql`coalesce(${c.externalUserId}, '') ilike ${like}`,
-            sql`exists (select 1 from jsonb_each_text(${c.userData}) ud where ud.value ilike ${like})`,
-            sql`exists (select 1 from ${messages} m cross join lateral jsonb_array_elements(m.content) b
-              where m.conversation_id = ${c.id} and b ->> 'text' ilike ${like})`,
-          )!,
-        );
-      }
-      const rows = await db
-        .select()
-        .from(c)
-        .where(and(...conds))
-        .orderBy(desc(c.id))
-        .limit(f.limit + 1)
-        .offset(f.offset);
+      const rows = f.search
+        ? await searchConversations(db, workspaceId, and(...conds)!, f.search, f)
+        : await db
+            .select()
+            .from(c)
+            .where(and(...conds))
+            .orderBy(desc(c.id))
+            .limit(f.limit + 1)
+            .offset(f.offset);
       return toPage(rows, f, (r) => toSummary(r, now));
     },
 
@@ -147,7 +208,11 @@ export function createConversationsService(deps: { db: Db; clock: Clock }): Conv
       // Like the Agent API: a conversation of an agent outside the key's allow-list is 403.
       if (agentIds && !agentIds.includes(row.agentId)) throw new AgentNotAllowedError(row.agentId);
       const [msgRows, fileRows, feedback, [totals]] = await Promise.all([
-        db.select().from(messages).where(eq(messages.conversationId, id)).orderBy(asc(messages.id)),
+        db
+          .select(messageColumns)
+          .from(messages)
+          .where(eq(messages.conversationId, id))
+          .orderBy(asc(messages.id)),
         db.select().from(files).where(eq(files.conversationId, id)).orderBy(desc(files.id)),
         findFeedback(db, id),
         db

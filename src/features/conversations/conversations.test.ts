@@ -11,7 +11,13 @@ import {
 } from '../../../test/factories.js';
 import { bearer, expectError, ISO_MS, MISSING_ID, type Headers } from '../../../test/http.js';
 import type { Message } from '../messages/messages.mapper.js';
-import type { ConversationDetail, ConversationSummary } from './conversations.service.js';
+import { and, eq, isNull } from 'drizzle-orm';
+import { conversations } from '../../platform/db/schema/index.js';
+import {
+  searchConversations,
+  type ConversationDetail,
+  type ConversationSummary,
+} from './conversations.service.js';
 
 const SUMMARY_FIELDS = [
   'agent_id',
@@ -196,6 +202,55 @@ describe('GET /v1/admin/workspaces/{ws}/conversations', () => {
     // LIKE wildcards are literal
     expect(await ids('search=%25')).toEqual([]);
     expect(await ids('search=_')).toEqual([]);
+  });
+
+  it('search answers the same pages whether it probes the newest conversations or uses the indexes', async () => {
+    const ws = await newWorld(t);
+    const user = await t.app.inject({
+      method: 'POST',
+      url: '/v1/agents/users',
+      headers: { 'x-api-key': ws.key },
+      payload: { reference: 'Kiwi-Farm' },
+    });
+    expect(user.statusCode, user.body).toBe(200);
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const sid = await newSession(t, ws, i === 5 ? { user: { reference: 'Kiwi-Farm' } } : {});
+      if (i % 2 === 0) await send(sid, `order ${i}: kiwi smoothie`, 'user', ws);
+      else await send(sid, `order ${i}: mango`, 'user', ws);
+      ids.unshift(sid); // newest first
+    }
+    const expected = ids.filter((_, n) => [0, 2, 4, 5, 6].includes(6 - n)); // kiwi in text or user reference
+    const filters = and(eq(conversations.workspaceId, ws.workspaceId), isNull(conversations.deletedAt))!;
+    for (const probe of [1, 2, 3, 500]) {
+      for (const limit of [1, 2, 5]) {
+        const walked: string[] = [];
+        for (let offset = 0; offset < 8; offset += limit) {
+          const rows = await searchConversations(
+            t.db.db,
+            ws.workspaceId,
+            filters,
+            'KIWI',
+            { limit, offset },
+            probe,
+          );
+          walked.push(...rows.slice(0, limit).map((r) => r.id));
+        }
+        expect(walked, `probe ${probe}, limit ${limit}`).toEqual(expected);
+      }
+    }
+    // an id matches exactly on both plans
+    for (const probe of [1, 500]) {
+      const rows = await searchConversations(
+        t.db.db,
+        ws.workspaceId,
+        filters,
+        ids[3]!,
+        { limit: 5, offset: 0 },
+        probe,
+      );
+      expect(rows.map((r) => r.id)).toEqual([ids[3]]);
+    }
   });
 
   it('searches assistant replies too', async () => {

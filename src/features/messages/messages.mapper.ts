@@ -3,7 +3,7 @@ import { microToUsd } from '../../platform/llm/prices.js';
 import { renderReply } from '../../platform/text/render.js';
 import type { OutputFormat } from '../agents/agents.service.js';
 
-export type MessageRow = typeof messages.$inferSelect;
+export type MessageRow = Omit<typeof messages.$inferSelect, 'searchText'>;
 export type MessageRole = MessageRow['role'];
 export type MessageStatus = MessageRow['status'];
 

@@ -1,7 +1,13 @@
 import { and, asc, desc, eq, gt, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { preparedQuery } from '../../platform/db/prepared.js';
-import { conversations, messages, usageRecords, type ContentBlock } from '../../platform/db/schema/index.js';
+import {
+  conversations,
+  messageColumns,
+  messages,
+  usageRecords,
+  type ContentBlock,
+} from '../../platform/db/schema/index.js';
 import { rowPlaceholdersFrom, rowValues } from '../../platform/db/insert-select.js';
 import { NotFoundError } from '../../platform/errors.js';
 import { isUuid } from '../../platform/ids.js';
@@ -79,7 +85,7 @@ const insertMessageOnly = preparedQuery((db) => {
     .with(touched)
     .insert(messages)
     .select(rowPlaceholdersFrom(messages, 'm_', touched))
-    .returning()
+    .returning(messageColumns)
     .prepare('papo_insert_message');
 });
 
@@ -93,7 +99,7 @@ const insertMessageWithUsage = preparedQuery((db) => {
     .with(touched, usage)
     .insert(messages)
     .select(rowPlaceholdersFrom(messages, 'm_', touched))
-    .returning()
+    .returning(messageColumns)
     .prepare('papo_insert_message_with_usage');
 });
 
@@ -105,7 +111,7 @@ export async function loadHistory(db: DbOrTx, conversationId: string, limit: num
 
 const historyQuery = preparedQuery((db) =>
   db
-    .select()
+    .select(messageColumns)
     .from(messages)
     .where(
       and(
@@ -136,7 +142,7 @@ export async function listMessageRows(
   if (q.after !== undefined) conds.push(gt(messages.id, q.after));
   if (q.before !== undefined) conds.push(lt(messages.id, q.before));
   return db
-    .select()
+    .select(messageColumns)
     .from(messages)
     .where(and(...conds))
     .orderBy(asc(messages.id))
@@ -151,7 +157,7 @@ export async function getMessageOrThrow(
 ): Promise<MessageRow> {
   if (!isUuid(messageId)) throw new NotFoundError('message', messageId);
   const [row] = await db
-    .select()
+    .select(messageColumns)
     .from(messages)
     .where(and(eq(messages.id, messageId), eq(messages.conversationId, conversationId)));
   if (!row) throw new NotFoundError('message', messageId);

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { agents } from './agents.js';
 import { createdAt, deletedAt, id, ts, updatedAt } from './_columns.js';
@@ -42,5 +43,10 @@ export const conversations = pgTable(
     index('conversations_agent_idx').on(t.workspaceId, t.agentId, t.id),
     index('conversations_user_idx').on(t.workspaceId, t.userId),
     index('conversations_expiry_idx').on(t.status, t.expiresAt),
+    // search: trigrams of the user's reference, external id and user data values (migration 0002)
+    index('conversations_text_trgm_idx').using(
+      'gin',
+      sql`papo_conversation_text(${t.userReference}, ${t.externalUserId}, ${t.userData}) gin_trgm_ops`,
+    ),
   ],
 );

@@ -1,3 +1,4 @@
+import { getTableColumns, sql } from 'drizzle-orm';
 import { bigint, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { conversations } from './conversations.js';
 import { createdAt, id } from './_columns.js';
@@ -39,6 +40,17 @@ export const messages = pgTable(
     /** Internal failure detail for operators; never sent on the wire. */
     errorDetail: text('error_detail'),
     createdAt: createdAt(),
+    /**
+     * The text blocks' text, kept by the database (papo_message_text, migration 0002) for search:
+     * trigram-indexed for ILIKE '%…%'. Never selected on hot paths (see messageColumns).
+     */
+    searchText: text('search_text').generatedAlwaysAs(sql`papo_message_text(content)`),
   },
-  (t) => [index('messages_conversation_idx').on(t.conversationId, t.id)],
+  (t) => [
+    index('messages_conversation_idx').on(t.conversationId, t.id),
+    index('messages_search_trgm_idx').using('gin', t.searchText.op('gin_trgm_ops')),
+  ],
 );
+
+/** Every column but search_text: what message reads select (the text is for search only). */
+export const { searchText: _searchText, ...messageColumns } = getTableColumns(messages);
