@@ -3,6 +3,7 @@
  * each takes, measured in process (no HTTP client) on the demo model. Shows where a turn waits.
  * Needs PostgreSQL on 127.0.0.1 (PAPO_TEST_DATABASE_URL to override).
  */
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { createTestApp } from '../test/harness.js';
 import { newAgent, newKey, newWorkspace } from '../test/factories.js';
@@ -32,6 +33,11 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
 
 if (process.env['PAPO_TEST_DB'] !== 'postgres') throw new Error('run with PAPO_TEST_DB=postgres');
 const t = await createTestApp({ env: { PAPO_RATE_LIMIT_SECRET_KEY: '1000000' } });
+if (process.env['TRACE_WITHOUT_SEARCH_INDEXES'] === '1') {
+  // what the search indexes (migration 0002) cost a turn
+  await t.db.db.execute(sql`drop index messages_search_trgm_idx`);
+  await t.db.db.execute(sql`drop index conversations_text_trgm_idx`);
+}
 const ws = await newWorkspace(t);
 const agentId = await newAgent(t, ws);
 const key = (await newKey(t, ws)).key;
