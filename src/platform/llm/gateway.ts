@@ -9,7 +9,6 @@ import {
   convertToLanguageModelPrompt,
   prepareCallSettings,
   prepareRetries,
-  standardizePrompt,
 } from 'ai/internal';
 import type { Config } from '../../config.js';
 import { createDemoModel } from './demo-model.js';
@@ -165,10 +164,12 @@ export class ModelGateway {
     try {
       // The provider's own stream, with the SDK's prompt conversion, call settings and retries
       // (ai/internal), but not streamText: its stream machinery costs ~90 KiB and a tenth of a
-      // turn's CPU per call for features a single-step text turn does not use (ADR 0005).
+      // turn's CPU per call for features a single-step text turn does not use (ADR 0006).
       const model = factory(ref.modelId);
       const prompt = await convertToLanguageModelPrompt({
-        prompt: await standardizePrompt({ system: call.system, messages: call.messages }),
+        // built by Papo's own typed code (model-input.ts), so not re-validated per call: the
+        // SDK's standardizePrompt compiles a fresh zod schema every time
+        prompt: { system: call.system, messages: call.messages },
         supportedUrls: await model.supportedUrls,
         download: undefined,
         abortSignal: controller.signal,
