@@ -68,8 +68,16 @@ export async function getRunnableAgentOfConversation(
     workspaceId: conversation.workspaceId,
   });
   if (!row) throw new NotFoundError('agent', conversation.agentId);
-  if (row.agent.deletedAt) throw new AgentUnavailableError(row.agent.id, 'deleted');
-  return runnable(row.agent, row.version ?? undefined);
+  return runnableAgentOfConversation(row.agent, row.version);
+}
+
+/** The checks of getRunnableAgentOfConversation on rows already read (joined with the conversation). */
+export function runnableAgentOfConversation(
+  agent: AgentRow,
+  version: AgentVersionRow | null,
+): { agent: AgentRow; version: AgentVersionRow } {
+  if (agent.deletedAt) throw new AgentUnavailableError(agent.id, 'deleted');
+  return runnable(agent, version ?? undefined);
 }
 
 async function runnableVersion(

@@ -12,6 +12,7 @@ import type { QueueSlot } from '../../platform/runtime/conversation-queue.js';
 import type { StreamWriter } from '../../platform/streams/stream-hub.js';
 import {
   getRunnableAgentOfConversation,
+  runnableAgentOfConversation,
   type AgentRow,
   type AgentVersionRow,
 } from '../agents/agents.repo.js';
@@ -22,7 +23,7 @@ import { requireScope } from '../keys/principal.js';
 import {
   effectiveStatus,
   findConversation,
-  getConversationForPrincipal,
+  getConversationWithAgentForPrincipal,
   type ConversationRow,
 } from '../sessions/sessions.repo.js';
 import { getUserOrThrow } from '../users/users.service.js';
@@ -94,7 +95,8 @@ export function createTurns(deps: MessagesDeps) {
     if (runtime.tracker.isDraining) throw new ServiceUnavailableError();
     assertJsonSize('metadata', input.metadata);
     const workspaceId = workspaceOf(ctx);
-    const conversation = await getConversationForPrincipal(db, ctx.principal, sessionId);
+    const row = await getConversationWithAgentForPrincipal(db, ctx.principal, sessionId);
+    const { conversation } = row;
 
     const { blocks, fetched } = await normaliseContent(input.content, {
       files,
@@ -107,7 +109,7 @@ export function createTurns(deps: MessagesDeps) {
     });
     const status = effectiveStatus(conversation, clock.now());
     if (status !== 'active') throw new ConversationClosedError(conversation.id, status);
-    const { agent, version } = await getRunnableAgentOfConversation(db, conversation);
+    const { agent, version } = runnableAgentOfConversation(row.agent, row.version);
     if (agent.rateLimits.requests_per_minute)
       await ctx.charge(`agent:${agent.id}`, agent.rateLimits.requests_per_minute);
     const perConversation = agent.rateLimits.messages_per_minute_per_conversation;

@@ -1,7 +1,8 @@
 import { and, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { preparedQuery } from '../../platform/db/prepared.js';
-import { conversations, endUsers } from '../../platform/db/schema/index.js';
+import { agents, agentVersions, conversations, endUsers } from '../../platform/db/schema/index.js';
+import type { AgentRow, AgentVersionRow } from '../agents/agents.repo.js';
 import { AppError, NotFoundError } from '../../platform/errors.js';
 import { isUuid, newId } from '../../platform/ids.js';
 import { assertAgentAllowed, type KeyPrincipal } from '../keys/principal.js';
@@ -31,6 +32,14 @@ const conversationInWorkspace = preparedQuery((db) =>
     .prepare('papo_conversation_in_workspace'),
 );
 
+/** A malformed id is a 404; a session token names its one conversation (403 otherwise). */
+function assertAddressable(principal: KeyPrincipal, conversationId: string, resource: string): void {
+  if (!isUuid(conversationId)) throw new NotFoundError(resource, conversationId);
+  if (principal.conversationId !== undefined && principal.conversationId !== conversationId) {
+    throw new AppError('session_token_scope_mismatch', 'This session token belongs to another conversation.');
+  }
+}
+
 /** Tenant-scoped fetch-or-throw; another workspace's id is 404, an agent outside the allow-list 403. */
 export async function getConversationForPrincipal(
   db: DbOrTx,
@@ -38,16 +47,52 @@ export async function getConversationForPrincipal(
   conversationId: string,
   resource = principal.conversationId === undefined ? 'session' : 'conversation',
 ): Promise<ConversationRow> {
-  if (!isUuid(conversationId)) throw new NotFoundError(resource, conversationId);
-  if (principal.conversationId !== undefined && principal.conversationId !== conversationId) {
-    throw new AppError('session_token_scope_mismatch', 'This session token belongs to another conversation.');
-  }
+  assertAddressable(principal, conversationId, resource);
   const [row] = await conversationInWorkspace(db).execute({
     id: conversationId,
     workspaceId: principal.workspaceId,
   });
   if (!row) throw new NotFoundError(resource, conversationId);
   assertAgentAllowed(principal, row.agentId);
+  return row;
+}
+
+const conversationWithAgent = preparedQuery((db) =>
+  db
+    .select({ conversation: conversations, agent: agents, version: agentVersions })
+    .from(conversations)
+    .innerJoin(agents, eq(agents.id, conversations.agentId))
+    .leftJoin(
+      agentVersions,
+      and(eq(agentVersions.agentId, agents.id), eq(agentVersions.version, agents.latestVersion)),
+    )
+    .where(
+      and(
+        eq(conversations.id, sql.placeholder('id')),
+        eq(conversations.workspaceId, sql.placeholder('workspaceId')),
+        isNull(conversations.deletedAt),
+      ),
+    )
+    .prepare('papo_conversation_with_agent'),
+);
+
+/**
+ * getConversationForPrincipal and the conversation's agent with its latest version, in one
+ * round trip (a turn needs all three). Same errors, same order.
+ */
+export async function getConversationWithAgentForPrincipal(
+  db: DbOrTx,
+  principal: KeyPrincipal,
+  conversationId: string,
+): Promise<{ conversation: ConversationRow; agent: AgentRow; version: AgentVersionRow | null }> {
+  const resource = principal.conversationId === undefined ? 'session' : 'conversation';
+  assertAddressable(principal, conversationId, resource);
+  const [row] = await conversationWithAgent(db).execute({
+    id: conversationId,
+    workspaceId: principal.workspaceId,
+  });
+  if (!row) throw new NotFoundError(resource, conversationId);
+  assertAgentAllowed(principal, row.conversation.agentId);
   return row;
 }
 
