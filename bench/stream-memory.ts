@@ -3,13 +3,29 @@
  * suite's scenario 4 reports RSS, which also counts garbage not yet collected). Opens N
  * (default 1,000) streams on Papo in a child process (in-memory PGlite, demo model at one word
  * a second), waits until each has its first token, and compares with the idle server.
- * SNAPSHOT=1 also writes a heap snapshot of the server with every stream open.
+ * PROVIDER=openai-compatible goes through the real provider path to a fake model (one token
+ * a second). SNAPSHOT=1 also writes a heap snapshot of the server with every stream open.
  */
 import { fork } from 'node:child_process';
 import { Agent, request } from 'undici';
+import { startFakeLlmServer } from '../test/fake-llm-server.js';
 
 const N = Number(process.env['N'] ?? 1000);
-const child = fork('bench/stream-memory-server.ts', { execArgv: ['--expose-gc', '--import', 'tsx'] });
+const fake =
+  process.env['PROVIDER'] === 'openai-compatible'
+    ? await startFakeLlmServer({
+        record: false,
+        scenario: {
+          kind: 'reply',
+          reply: Array.from({ length: 60 }, (_, i) => `w${i} `),
+          chunkDelayMs: 1000,
+        },
+      })
+    : undefined;
+const child = fork('bench/stream-memory-server.ts', {
+  execArgv: ['--expose-gc', '--import', 'tsx'],
+  env: { ...process.env, ...(fake && { FAKE_URL: fake.url }) },
+});
 type Memory = { rss: number; heap: number; external: number };
 const ask = <T>(m: string) =>
   new Promise<T>((resolve) => {

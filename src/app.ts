@@ -17,6 +17,7 @@ import type { ModelGateway } from './platform/llm/gateway.js';
 import type { BlobStore } from './platform/storage/blob-store.js';
 import type { SigningSecret } from './features/workspaces/signing-secret.js';
 import { nativeSurface } from './surfaces/native/plugin.js';
+import { webSurface } from './surfaces/web/plugin.js';
 import { ErrorEnvelope, sendNativeError } from './surfaces/native/errors.js';
 import { nativeSharedSchemas } from './surfaces/native/shared-schemas.js';
 import { FILE_LIMIT_BYTES } from './features/files/files.types.js';
@@ -183,5 +184,6 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
   });
   for (const schema of nativeSharedSchemas) app.addSchema(schema);
   await app.register(nativeSurface, { services, config: deps.config });
+  await app.register(webSurface);
   return { app, services };
 }

@@ -87,7 +87,7 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
   if (server.firstStart) printFirstStart(config, server.firstStart);
   else
     server.app.log.info(
-      `Papo listening on ${config.server.publicUrl} (API reference: ${config.server.publicUrl}/docs)`,
+      `Papo listening on ${config.server.publicUrl} (dashboard: ${config.server.publicUrl}/dashboard/, API reference: ${config.server.publicUrl}/docs)`,
     );
   const onSignal = (signal: string) => {
     server.app.log.info({ signal }, 'signal received');
@@ -118,7 +118,8 @@ function printFirstStart(config: Config, f: FirstStart): void {
     '',
     `  API               ${url}/v1`,
     `  API reference     ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
-    `  Dashboard         not built yet`,
+    `  Dashboard         ${url}/dashboard/   (sign in with the operator token)`,
+    `  Chat widget       <script src="${url}/widget.js" data-agent-id="${f.agentId}" data-public-key="${f.publicKey}" async></script>`,
     '',
     '  Try it:',
     `    curl -s -X POST ${url}/v1/agents/${f.agentId}/sessions -H 'X-API-Key: ${f.secretKey}' -H 'Content-Type: application/json' -d '{}'`,

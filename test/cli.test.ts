@@ -48,7 +48,7 @@ describe.skipIf(TEST_DRIVER === 'postgres')('papo CLI', () => {
       output_format: 'whatsapp',
       published_version: 1,
     });
-  });
+  }, 90_000); // four CLI processes (tsx) while the rest of the suite runs on two cores
 
   it('fails with a readable message and exit code 1', async () => {
     const err = (await papo(

@@ -1,0 +1,320 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { newAgent, newKey, newWorkspace, operatorHeaders } from '../factories.js';
+import { PNG } from '../fixtures.js';
+import { createTestApp, type TestApp } from '../harness.js';
+import {
+  chromiumAvailable,
+  ensureWebBuilt,
+  expectAccessible,
+  launchChromium,
+  screenshot,
+} from './support.js';
+
+// The widget as a site owner uses it: one <script> tag on a page of another origin (another
+// port on 127.0.0.1) whose CSS tries hard to break it; a real Papo server behind.
+const run = chromiumAvailable();
+
+const HOSTILE_CSS = `
+* { font-family: "Comic Sans MS", cursive !important; color: #c00 !important; letter-spacing: 3px !important;
+    box-sizing: content-box !important; }
+div, button, textarea, form, input { display: block !important; width: 10px !important; height: 10px !important;
+    border: 5px dashed lime !important; background: yellow !important; }
+body { margin: 0; padding: 24px; }
+`;
+
+function hostPage(o: {
+  lang: string;
+  api: string;
+  agentId: string;
+  publicKey: string;
+  extra: string;
+}): string {
+  return `<!doctype html>
+<html lang="${o.lang}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Loja Exemplo</title><style>${HOSTILE_CSS}</style></head>
+<body><main><h1>Loja Exemplo</h1><p>Bem-vindo à nossa loja.</p></main>
+<script src="${o.api}/widget.js" data-agent-id="${o.agentId}" data-public-key="${o.publicKey}" ${o.extra} async></script>
+</body></html>`;
+}
+
+describe.skipIf(!run)('chat widget (Chromium)', { timeout: 60_000 }, () => {
+  let t: TestApp;
+  let api: string;
+  let host: http.Server;
+  let site: string;
+  let workspaceId: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pages = new Map<string, string>();
+
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    // words arrive 60 ms apart, so a reply takes ~1.5 s: long enough to reload in the middle
+    t = await createTestApp({ env: { PAPO_DEMO_WORD_DELAY_MS: '60' } });
+    api = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    host = http.createServer((req, res) => {
+      const body = pages.get((req.url ?? '/').split('?')[0]!);
+      res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(body ?? 'not found');
+    });
+    await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
+    site = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+
+    workspaceId = await newWorkspace(t);
+    const shop = await newAgent(t, workspaceId, { name: 'Loja', greeting: 'Olá! Como posso ajudar?' });
+    const idle = await newAgent(t, workspaceId, {
+      name: 'Idle',
+      greeting: 'Hi there!',
+      inactivity: { warning_message: 'Are you still there?', final_message: 'Closing this chat. Bye!' },
+    });
+    // the key only works from the test site's origin
+    const pk = (await newKey(t, workspaceId, { type: 'public', allowed_origins: [site] })).key;
+    pages.set(
+      '/',
+      hostPage({
+        lang: 'pt-BR',
+        api,
+        agentId: shop,
+        publicKey: pk,
+        extra:
+          'data-title="Loja Exemplo" data-greeting="Olá! Como posso ajudar?" data-idle-warning-seconds="0"',
+      }),
+    );
+    pages.set(
+      '/en',
+      hostPage({
+        lang: 'en',
+        api,
+        agentId: idle,
+        publicKey: pk,
+        extra: 'data-greeting="Hi there!" data-idle-warning-seconds="1" data-idle-final-seconds="1"',
+      }),
+    );
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((r) => host?.close(r));
+    await t?.close();
+  });
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail')
+      await screenshot(page, `failed-widget-${ctx.task.name.slice(0, 40)}`);
+  });
+
+  const admin = async <T>(path: string) =>
+    (
+      await t.app.inject({
+        method: 'GET',
+        url: `/v1/admin/workspaces/${workspaceId}${path}`,
+        headers: operatorHeaders,
+      })
+    ).json<T>();
+  const conversationId = () =>
+    page.evaluate(() => {
+      const k = Object.keys(localStorage).find((x) => x.startsWith('papo-widget:'));
+      return k ? (JSON.parse(localStorage.getItem(k)!) as { conversationId: string }).conversationId : null;
+    });
+  const assistantTexts = () => page.locator('papo-chat .msg.assistant').allTextContents();
+  const input = () => page.getByRole('textbox', { name: 'Sua mensagem' });
+
+  it('loads from another origin, unbroken by the page CSS, and shows the greeting', async () => {
+    await page.goto(`${site}/`);
+    const bubble = page.getByRole('button', { name: 'Abrir chat' });
+    await bubble.waitFor();
+    const box = (await bubble.boundingBox())!;
+    expect(Math.round(box.width)).toBe(58);
+    await bubble.click();
+    await page.getByRole('dialog', { name: 'Loja Exemplo' }).waitFor();
+    await page.getByText('Olá! Como posso ajudar?').waitFor();
+    // the page's `* { font-family … !important }` did not reach inside
+    const font = await input().evaluate((el) => getComputedStyle(el).fontFamily);
+    expect(font).not.toContain('Comic');
+    await expectAccessible(page, 'widget open');
+    await screenshot(page, '20-widget-open', false);
+  });
+
+  it('streams a reply and survives a reload in the middle of it', async () => {
+    await input().fill('Quero rastrear meu pedido');
+    await input().press('Enter');
+    // the first words are on screen, the reply is still streaming: reload now
+    await expect
+      .poll(() => assistantTexts().then((a) => a.join(' ')), { timeout: 10_000, interval: 50 })
+      .toContain('You said');
+    expect((await assistantTexts()).join(' ')).not.toContain('real answers.');
+    await page.reload();
+
+    // conversation, token and open panel restored; the stream resumed to its end, once
+    await expect
+      .poll(() => assistantTexts().then((a) => a.join(' ')), { timeout: 15_000 })
+      .toContain('configure a real provider to get real answers.');
+    const replies = (await assistantTexts()).filter((x) => x.includes('You said'));
+    expect(replies).toHaveLength(1);
+    expect(await page.locator('papo-chat .msg.user').allTextContents()).toEqual([
+      'Você: Quero rastrear meu pedido',
+    ]);
+    const id = await conversationId();
+    const detail = await admin<{ messages: Array<{ role: string }>; channel: string }>(
+      `/conversations/${id}`,
+    );
+    expect(detail.channel).toBe('web_chat');
+    expect(detail.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+    await screenshot(page, '21-widget-restored', false);
+  });
+
+  it('renders the reply Markdown as text and safe elements only', async () => {
+    await input().fill(
+      '**negrito** <img src=x onerror="window.__pwned=1"> [x](javascript:alert(1)) [site](https://example.com/a)',
+    );
+    await input().press('Enter');
+    await expect
+      .poll(() => assistantTexts().then((a) => a.at(-1) ?? ''), { timeout: 15_000 })
+      .toMatch(/This is turn 2 .*real answers\.$/);
+    const last = page.locator('papo-chat .msg.assistant').last();
+    expect(await last.locator('strong').first().textContent()).toBe('negrito');
+    expect(await page.locator('papo-chat img').count()).toBe(0);
+    expect(await last.textContent()).toContain('<img src=x onerror="window.__pwned=1">');
+    const hrefs = await last
+      .locator('a')
+      .evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.getAttribute('rel')]));
+    expect(hrefs).toEqual([['https://example.com/a', 'noopener noreferrer nofollow']]);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  });
+
+  it('refreshes an expired session token with the public key', async () => {
+    const before = await page.evaluate(() =>
+      localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith('papo-widget:'))!),
+    );
+    t.clock.advance(2 * 3600 * 1000); // the server now sees the token as expired
+    await input().fill('Ainda está aí?');
+    await input().press('Enter');
+    await expect
+      .poll(() => assistantTexts().then((a) => a.at(-1) ?? ''), { timeout: 15_000 })
+      .toMatch(/This is turn 3 .*real answers\.$/);
+    const after = await page.evaluate(() =>
+      localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith('papo-widget:'))!),
+    );
+    expect(JSON.parse(after!).token).not.toBe(JSON.parse(before!).token);
+  });
+
+  it('uploads a file, sends it and downloads it again', async () => {
+    await page
+      .locator('papo-chat input[type=file]')
+      .setInputFiles({ name: 'recibo.png', mimeType: 'image/png', buffer: PNG });
+    await page.getByRole('button', { name: 'Remover anexo: recibo.png' }).waitFor();
+    await input().fill('Segue o comprovante');
+    await page.getByRole('button', { name: 'Enviar' }).click();
+    await expect
+      .poll(() => assistantTexts().then((a) => a.at(-1) ?? ''), { timeout: 15_000 })
+      .toMatch(/I also received 1 attachment\. This is turn 4 .*real answers\.$/);
+    const chip = page.getByRole('button', { name: 'Baixar recibo.png' });
+    const [download] = await Promise.all([page.waitForEvent('download'), chip.click()]);
+    expect(download.suggestedFilename()).toBe('recibo.png');
+    const files = await admin<{ files: Array<{ name: string; mime_type: string }> }>(
+      `/conversations/${await conversationId()}`,
+    );
+    expect(files.files).toMatchObject([{ name: 'recibo.png', mime_type: 'image/png' }]);
+  });
+
+  it('ends the conversation and asks for an NPS rating', async () => {
+    await page.getByRole('button', { name: 'Encerrar conversa' }).click();
+    await page.getByRole('group', { name: /Qual a probabilidade/ }).waitFor();
+    await expectAccessible(page, 'widget NPS');
+    await page.getByRole('radio', { name: '9' }).check();
+    await page.getByRole('textbox', { name: 'Comentário (opcional)' }).fill('Muito bom');
+    await screenshot(page, '22-widget-nps', false);
+    await page.getByRole('button', { name: 'Enviar avaliação' }).click();
+    await page.getByText('Obrigado pela sua avaliação!').first().waitFor();
+    const id = await conversationId();
+    const detail = await admin<{ status: string; feedback: { score: number; comment: string } }>(
+      `/conversations/${id}`,
+    );
+    expect(detail.status).toBe('closed');
+    expect(detail.feedback).toMatchObject({ score: 9, comment: 'Muito bom' });
+
+    // after a reload the ended state stays; a new conversation can start
+    await page.reload();
+    await page.getByText('Obrigado pela sua avaliação!').first().waitFor();
+    await page.getByRole('button', { name: 'Começar uma nova conversa' }).click();
+    await input().waitFor();
+    expect(await page.locator('papo-chat .msg').count()).toBe(1); // the greeting
+  });
+
+  it('follows the page language and nudges after the idle times, then closes (English page)', async () => {
+    const en = await context.newPage();
+    await en.goto(`${site}/en`);
+    await en.getByRole('button', { name: 'Open chat' }).click();
+    await en.getByText('Hi there!').waitFor();
+    await en.getByRole('textbox', { name: 'Your message' }).fill('Hello');
+    await en.getByRole('textbox', { name: 'Your message' }).press('Enter');
+    const texts = () => en.locator('papo-chat .msg.assistant').allTextContents();
+    await expect.poll(() => texts().then((a) => a.join(' ')), { timeout: 15_000 }).toContain('real answers.');
+    await expect
+      .poll(() => texts().then((a) => a.join(' ')), { timeout: 10_000 })
+      .toContain('Are you still there?');
+    await expect
+      .poll(() => texts().then((a) => a.join(' ')), { timeout: 10_000 })
+      .toContain('Closing this chat. Bye!');
+    await en.getByRole('group', { name: /How likely are you to recommend us/ }).waitFor();
+    await screenshot(en, '23-widget-idle-en', false);
+    const list = await admin<{
+      items: Array<{ status: string; close_reason: string | null; title: string }>;
+    }>('/conversations?search=Hello');
+    expect(list.items[0]).toMatchObject({ status: 'closed', close_reason: 'inactivity' });
+    await en.close();
+  });
+
+  it('fills a phone screen and works with the keyboard alone', async () => {
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    const p = await phone.newPage();
+    try {
+      await p.goto(`${site}/`);
+      const bubble = p.getByRole('button', { name: 'Abrir chat' });
+      await bubble.focus();
+      await p.keyboard.press('Enter');
+      const panel = p.getByRole('dialog', { name: 'Loja Exemplo' });
+      await panel.waitFor();
+      expect(await panel.boundingBox()).toEqual({ x: 0, y: 0, width: 390, height: 844 });
+      // focus moved into the composer; typing and Enter send
+      expect(await p.evaluate(() => document.querySelector('papo-chat')!.shadowRoot!.activeElement?.id)).toBe(
+        'input',
+      );
+      await p.keyboard.type('Oi');
+      await p.keyboard.press('Enter');
+      await expect
+        .poll(
+          () =>
+            p
+              .locator('papo-chat .msg.assistant')
+              .allTextContents()
+              .then((a) => a.join(' ')),
+          { timeout: 15_000 },
+        )
+        .toContain('real answers.');
+      await expectAccessible(p, 'widget on a phone');
+      await screenshot(p, '24-widget-phone', false);
+      // Escape closes and gives focus back to the bubble
+      await p.keyboard.press('Escape');
+      await panel.waitFor({ state: 'hidden' });
+      expect(
+        await p.evaluate(() => document.querySelector('papo-chat')!.shadowRoot!.activeElement?.className),
+      ).toBe('bubble');
+    } finally {
+      await phone.close();
+    }
+  });
+});

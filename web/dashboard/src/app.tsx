@@ -1,0 +1,224 @@
+import {
+  ActionIcon,
+  Alert,
+  AppShell,
+  Burger,
+  Button,
+  Center,
+  Group,
+  Loader,
+  NavLink,
+  Paper,
+  Select,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+  Tooltip,
+} from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
+import { api, isAdminKey, setCredential } from './api/client.ts';
+import type { Workspace } from './api/types.ts';
+import { LangSwitch } from './components/lang-switch.tsx';
+import { Logo } from './components/logo.tsx';
+import { useI18n, type MessageKey } from './i18n/index.tsx';
+import { linkProps, match, navigate, usePath } from './router.tsx';
+import { AgentEditorScreen } from './screens/agent-editor.tsx';
+import { AgentsScreen } from './screens/agents.tsx';
+import { ConversationScreen } from './screens/conversation.tsx';
+import { ConversationsScreen } from './screens/conversations.tsx';
+import { EmbedScreen } from './screens/embed.tsx';
+import { KeysScreen } from './screens/keys.tsx';
+import { SignInScreen } from './screens/sign-in.tsx';
+import { useCredential, useWorkspace, useWorkspacesQuery, WorkspaceProvider } from './session.tsx';
+
+// The charts library is most of the bundle: loaded when the Usage screen opens.
+const UsageScreen = lazy(() => import('./screens/usage.tsx').then((m) => ({ default: m.UsageScreen })));
+
+const NAV: Array<{ to: string; label: MessageKey }> = [
+  { to: '/agents', label: 'nav.agents' },
+  { to: '/conversations', label: 'nav.conversations' },
+  { to: '/usage', label: 'nav.usage' },
+  { to: '/keys', label: 'nav.keys' },
+  { to: '/embed', label: 'nav.embed' },
+];
+
+export function App() {
+  const credential = useCredential();
+  if (!credential) return <SignInScreen />;
+  return <SignedIn />;
+}
+
+function SignedIn() {
+  const { t } = useI18n();
+  const workspaces = useWorkspacesQuery();
+  if (workspaces.isPending)
+    return (
+      <Center h="100vh">
+        <Loader aria-label={t('common.loading')} />
+      </Center>
+    );
+  if (workspaces.isError)
+    return (
+      <Center h="100vh">
+        <Alert color="red" title={t('common.error')}>
+          {workspaces.error.message}
+          <Button mt="md" variant="light" onClick={() => setCredential(null)}>
+            {t('shell.signOut')}
+          </Button>
+        </Alert>
+      </Center>
+    );
+  if (workspaces.data.items.length === 0) return <FirstWorkspace />;
+  return (
+    <WorkspaceProvider workspaces={workspaces.data.items}>
+      <Shell />
+    </WorkspaceProvider>
+  );
+}
+
+function FirstWorkspace() {
+  const { t } = useI18n();
+  const qc = useQueryClient();
+  const [name, setName] = useState('default');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Center h="100vh">
+      <Paper withBorder p="xl" w={420} component="main">
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            api<Workspace>('/v1/admin/workspaces', { method: 'POST', body: { name } }).then(
+              () => qc.invalidateQueries({ queryKey: ['workspaces'] }),
+              (err: Error) => setError(err.message),
+            );
+          }}
+        >
+          <Stack>
+            <Title order={1} size="h3">
+              {t('workspace.createTitle')}
+            </Title>
+            <TextInput
+              label={t('workspace.name')}
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value)}
+            />
+            {error && <Alert color="red">{error}</Alert>}
+            <Button type="submit">{t('common.create')}</Button>
+          </Stack>
+        </form>
+      </Paper>
+    </Center>
+  );
+}
+
+function Shell() {
+  const { t } = useI18n();
+  const path = usePath();
+  const [opened, { toggle, close }] = useDisclosure();
+  const { workspaceId, workspaces, setWorkspaceId } = useWorkspace();
+  const qc = useQueryClient();
+  return (
+    <AppShell
+      header={{ height: 56 }}
+      navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      padding="lg"
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('shell.menu')} />
+            <Logo />
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            {workspaces.length > 1 || !isAdminKey() ? (
+              <Select
+                aria-label={t('shell.workspace')}
+                data={workspaces.map((w) => ({ value: w.id, label: w.name }))}
+                value={workspaceId}
+                onChange={(v) => {
+                  if (!v) return;
+                  setWorkspaceId(v);
+                  qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'workspaces' });
+                }}
+                allowDeselect={false}
+                w={180}
+                visibleFrom="xs"
+              />
+            ) : null}
+            <LangSwitch />
+            <Tooltip label={t('shell.signOut')}>
+              <ActionIcon
+                variant="default"
+                size="lg"
+                aria-label={t('shell.signOut')}
+                onClick={() => {
+                  setCredential(null);
+                  qc.clear();
+                }}
+              >
+                <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true">
+                  <path
+                    fill="currentColor"
+                    d="M10 17v-3H3v-4h7V7l5 5-5 5zm3-14h6a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2h-6v-2h6V5h-6V3z"
+                  />
+                </svg>
+              </ActionIcon>
+            </Tooltip>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="sm" component="nav" aria-label={t('shell.navigation')}>
+        {NAV.map((n) => (
+          <NavLink
+            key={n.to}
+            component="a"
+            {...linkProps(n.to)}
+            onClickCapture={close}
+            label={t(n.label)}
+            variant="filled"
+            active={path === n.to || path.startsWith(`${n.to}/`)}
+            aria-current={path === n.to || path.startsWith(`${n.to}/`) ? 'page' : undefined}
+          />
+        ))}
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Screen path={path} />
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, true), [to]);
+  return null;
+}
+
+function Screen({ path }: { path: string }): ReactNode {
+  const { t } = useI18n();
+  let m: Record<string, string> | null;
+  if (path === '/' || path === '') return <Redirect to="/agents" />;
+  if (match('/agents', path)) return <AgentsScreen />;
+  if (match('/agents/new', path)) return <AgentEditorScreen key="new" agentId={null} />;
+  if ((m = match('/agents/:id', path))) return <AgentEditorScreen key={m['id']} agentId={m['id']!} />;
+  if (match('/conversations', path)) return <ConversationsScreen />;
+  if ((m = match('/conversations/:id', path))) return <ConversationScreen key={m['id']} id={m['id']!} />;
+  if (match('/usage', path))
+    return (
+      <Suspense fallback={<Loader size="sm" aria-label={t('common.loading')} />}>
+        <UsageScreen />
+      </Suspense>
+    );
+  if (match('/keys', path)) return <KeysScreen />;
+  if (match('/embed', path)) return <EmbedScreen />;
+  return (
+    <Stack component="main">
+      <Title order={1}>{t('common.notFound')}</Title>
+      <Text>
+        <a {...linkProps('/agents')}>{t('nav.agents')}</a>
+      </Text>
+    </Stack>
+  );
+}
