@@ -1,6 +1,11 @@
 import type { ModelMessage } from 'ai';
 import type { AgentRow, AgentVersionRow } from '../agents/agents.repo.js';
-import { ModelCallError, type ModelGateway } from '../../platform/llm/gateway.js';
+import {
+  ModelCallError,
+  type GatewayTool,
+  type ModelGateway,
+  type ToolCallRecord,
+} from '../../platform/llm/gateway.js';
 import type { PriceTable, TokenUsage } from '../../platform/llm/prices.js';
 import { AppError } from '../../platform/errors.js';
 
@@ -13,11 +18,16 @@ export interface GenerationInput {
   timeoutMs: number;
   /** Stream sink: receives `agent_message.delta` payloads. */
   onDelta?: (delta: { message_id: string; delta: string }) => void;
+  /** Internal tools the model may call (features/messages/tools.ts). */
+  tools?: Record<string, GatewayTool>;
+  /** Stream sink: `tool_call.started` / `tool_call.completed` payloads (quintus.md §6). */
+  onToolEvent?: (event: 'tool_call.started' | 'tool_call.completed', data: unknown) => void;
 }
 
 export interface GenerationSuccess {
   ok: true;
   text: string;
+  toolCalls: ToolCallRecord[];
   status: 'completed' | 'incomplete';
   usage: TokenUsage;
   costMicroUsd: number | null;
@@ -49,10 +59,26 @@ export async function generate(
       maxOutputTokens: input.version.maxOutputTokens,
       timeoutMs: input.timeoutMs,
       onDelta: (delta) => input.onDelta?.({ message_id: input.replyId, delta }),
+      tools: input.tools,
+      onToolCallStarted: (c) =>
+        input.onToolEvent?.('tool_call.started', {
+          message_id: input.replyId,
+          tool_call_id: c.toolCallId,
+          name: c.name,
+          arguments: c.arguments,
+        }),
+      onToolCallCompleted: (r) =>
+        input.onToolEvent?.(
+          'tool_call.completed',
+          r.error
+            ? { tool_call_id: r.toolCallId, error: r.error }
+            : { tool_call_id: r.toolCallId, result: r.result },
+        ),
     });
     return {
       ok: true,
       text: result.text,
+      toolCalls: result.toolCalls,
       status: result.finishReason === 'length' ? 'incomplete' : 'completed',
       usage: result.usage,
       costMicroUsd: deps.prices.costMicroUsd(model, result.usage),

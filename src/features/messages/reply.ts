@@ -37,6 +37,18 @@ function usageRow(r: UsageOf): NewUsageRecord {
   };
 }
 
+/** Ids reserved for tool messages before the reply's own, so listings show them before it. */
+const TOOL_ID_BLOCK = 16;
+
+/**
+ * Ids for a generation's messages, in order: `toolIds` for the internal tool messages of its
+ * tool calls (when tools are offered), then the reply's (already sent with its deltas).
+ */
+export function generationIds(withTools: boolean): { toolIds: string[]; replyId: string } {
+  const toolIds = withTools ? Array.from({ length: TOOL_ID_BLOCK }, () => newId()) : [];
+  return { toolIds, replyId: newId() };
+}
+
 /**
  * Stores the assistant reply of a generation (a `failed` one keeps any partial text) and its
  * usage. Stored even when the conversation was terminated meanwhile (quintus.md P4).
@@ -49,11 +61,38 @@ export async function storeReply(
     agent: AgentRow;
     version: AgentVersionRow;
     replyId: string;
+    /** From generationIds: the tool messages' ids (a 17th call onward gets a later id). */
+    toolIds?: string[];
     outcome: GenerationSuccess | GenerationFailure;
     at: Date;
   },
 ): Promise<MessageRow> {
   const o = r.outcome;
+  // each tool call the model made is an internal `tool` message (quintus.md §5.2, tool_result)
+  for (const [i, call] of (o.ok ? o.toolCalls : []).entries()) {
+    await insertMessage(
+      db,
+      {
+        id: r.toolIds?.[i] ?? newId(),
+        workspaceId: r.workspaceId,
+        conversationId: r.conversationId,
+        role: 'tool',
+        content: [
+          {
+            type: 'tool_result',
+            tool_call_id: call.toolCallId,
+            name: call.name,
+            arguments: call.arguments,
+            ...(call.error ? { error: call.error } : { result: call.result ?? null }),
+          },
+        ],
+        status: 'completed',
+        metadata: {},
+        createdAt: r.at,
+      },
+      { requireActive: false, idleTtlSeconds: r.agent.idleTtlSeconds, visible: false },
+    );
+  }
   const reply = await insertMessage(
     db,
     {

@@ -38,7 +38,8 @@ import { generate, generationError } from './generate.js';
 import { toMessage, type Message } from './messages.mapper.js';
 import { firstText, insertMessage, loadHistory } from './messages.repo.js';
 import { toModelMessages } from './model-input.js';
-import { storeReply } from './reply.js';
+import { generationIds, storeReply } from './reply.js';
+import { agentTools } from './tools.js';
 import { buildSystemContext } from './system-context.js';
 
 export interface MessageCreateInput {
@@ -178,7 +179,8 @@ export function createTurns(deps: MessagesDeps) {
       const user = p.conversation.userId
         ? await getUserOrThrow(db, workspaceId, p.conversation.userId).catch(() => null)
         : null;
-      const replyId = newId();
+      const tools = await agentTools({ db, workspaceId, agent, conversationId: p.conversation.id });
+      const { toolIds, replyId } = generationIds(Object.keys(tools).length > 0);
       const outcome = await generate(
         { gateway: deps.gateway, prices: runtime.prices },
         {
@@ -197,9 +199,12 @@ export function createTurns(deps: MessagesDeps) {
           replyId,
           timeoutMs,
           onDelta: emit ? (d) => emit('agent_message.delta', d) : undefined,
+          tools,
+          onToolEvent: emit,
         },
       );
       const reply = await storeReply(db, {
+        toolIds,
         workspaceId,
         conversationId: p.conversation.id,
         agent,

@@ -16,7 +16,8 @@ import { toMessage, type Message } from '../messages/messages.mapper.js';
 import type { MessageCreateInput, MessagesDeps } from '../messages/messages.service.js';
 import { firstText, insertMessage } from '../messages/messages.repo.js';
 import { toModelMessages, type HistoryItem } from '../messages/model-input.js';
-import { recordUsage, storeReply } from '../messages/reply.js';
+import { generationIds, recordUsage, storeReply } from '../messages/reply.js';
+import { agentTools } from '../messages/tools.js';
 import { buildSystemContext } from '../messages/system-context.js';
 import { insertSession } from '../sessions/sessions.repo.js';
 import { resolveSessionUser, type SessionUserRef } from '../users/users.service.js';
@@ -119,7 +120,8 @@ export function createRunsService(deps: MessagesDeps): RunsService {
           await storeFetchedImages(files, workspaceId, sessionId, fetched);
         }
         onStarted?.();
-        const replyId = newId();
+        const tools = await agentTools({ db, workspaceId, agent, conversationId: sessionId });
+        const { toolIds, replyId } = generationIds(Object.keys(tools).length > 0);
         const outcome = await generate(
           { gateway: deps.gateway, prices: runtime.prices },
           {
@@ -135,11 +137,13 @@ export function createRunsService(deps: MessagesDeps): RunsService {
             ),
             replyId,
             timeoutMs,
+            tools,
           },
         );
         const at = clock.now();
         if (sessionId) {
           const reply = await storeReply(db, {
+            toolIds,
             workspaceId,
             conversationId: sessionId,
             agent,
@@ -178,6 +182,8 @@ export function createRunsService(deps: MessagesDeps): RunsService {
             durationMs: outcome.durationMs,
             errorDetail: null,
             createdAt: at,
+            feedback: null,
+            feedbackAt: null,
           },
           agent.outputFormat,
         );

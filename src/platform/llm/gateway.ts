@@ -2,7 +2,13 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { LanguageModelV3 } from '@ai-sdk/provider';
+import type {
+  JSONSchema7,
+  JSONValue,
+  LanguageModelV3,
+  LanguageModelV3FunctionTool,
+  LanguageModelV3Prompt,
+} from '@ai-sdk/provider';
 import { APICallError, RetryError, type LanguageModelUsage, type ModelMessage } from 'ai';
 import {
   asLanguageModelUsage,
@@ -27,12 +33,46 @@ export interface ModelCall {
   timeoutMs: number;
   /** Called with each chunk of reply text, in order. */
   onDelta?: (text: string) => void;
+  /** Tools by name; the model may call them for up to `maxSteps` rounds (default 4). */
+  tools?: Record<string, GatewayTool>;
+  maxSteps?: number;
+  /** Called when the model has called a tool, before it runs (arguments parsed). */
+  onToolCallStarted?: (call: {
+    toolCallId: string;
+    name: string;
+    arguments: Record<string, unknown>;
+  }) => void;
+  /** Called when a tool call has run (before the model continues). */
+  onToolCallCompleted?: (record: ToolCallRecord) => void;
 }
 
 export interface ModelCallResult {
   text: string;
+  /** Summed over every step when tools ran. */
   usage: TokenUsage;
   finishReason: FinishReason;
+  /** The tool calls the model made, in order, with what each returned. */
+  toolCalls: ToolCallRecord[];
+}
+
+/**
+ * A function the model may call (internal tools such as knowledge_search or save_lead).
+ * `execute` receives the parsed arguments; what it returns (JSON) goes back to the model, and
+ * a thrown error goes back as the tool's error text, so the model can recover.
+ */
+export interface GatewayTool {
+  description: string;
+  /** JSON Schema of the arguments (an object schema). */
+  parameters: JSONSchema7;
+  execute(args: Record<string, unknown>): Promise<JSONValue>;
+}
+
+export interface ToolCallRecord {
+  toolCallId: string;
+  name: string;
+  arguments: Record<string, unknown>;
+  result?: JSONValue;
+  error?: { code: string; message: string };
 }
 
 /** A failed model call. `publicMessage` is safe for clients; `detail` is for the logs only. */
@@ -159,14 +199,16 @@ export class ModelGateway {
       controller.abort();
     }, call.timeoutMs);
     let text = '';
-    let usage: LanguageModelUsage | undefined;
+    const usage: TokenUsage = { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
     let finishReason: FinishReason = 'other';
+    const toolCalls: ToolCallRecord[] = [];
+    const tools = call.tools && Object.keys(call.tools).length > 0 ? call.tools : undefined;
     try {
       // The provider's own stream, with the SDK's prompt conversion, call settings and retries
       // (ai/internal), but not streamText: its stream machinery costs ~90 KiB and a tenth of a
       // turn's CPU per call for features a single-step text turn does not use (ADR 0006).
       const model = factory(ref.modelId);
-      const prompt = await convertToLanguageModelPrompt({
+      let prompt: LanguageModelV3Prompt = await convertToLanguageModelPrompt({
         // built by Papo's own typed code (model-input.ts), so not re-validated per call: the
         // SDK's standardizePrompt compiles a fresh zod schema every time
         prompt: { system: call.system, messages: call.messages },
@@ -175,28 +217,81 @@ export class ModelGateway {
         abortSignal: controller.signal,
       });
       const { retry } = prepareRetries({ maxRetries: 1, abortSignal: controller.signal });
-      const { stream } = await retry(() =>
-        model.doStream({
-          ...prepareCallSettings({
-            temperature: call.temperature ?? undefined,
-            maxOutputTokens: call.maxOutputTokens ?? undefined,
+      const settings = prepareCallSettings({
+        temperature: call.temperature ?? undefined,
+        maxOutputTokens: call.maxOutputTokens ?? undefined,
+      });
+      const functionTools: LanguageModelV3FunctionTool[] | undefined =
+        tools &&
+        Object.entries(tools).map(([name, t]) => ({
+          type: 'function',
+          name,
+          description: t.description,
+          inputSchema: t.parameters,
+        }));
+      const maxSteps = tools ? (call.maxSteps ?? 4) : 1;
+      for (let step = 1; ; step++) {
+        const { stream } = await retry(() =>
+          model.doStream({
+            ...settings,
+            prompt,
+            ...(functionTools && { tools: functionTools, toolChoice: { type: 'auto' as const } }),
+            abortSignal: controller.signal,
+            includeRawChunks: false,
           }),
-          prompt,
-          abortSignal: controller.signal,
-          includeRawChunks: false,
-        }),
-      );
-      // Only three of the provider's part types matter here, so no (lint-exhaustive) switch.
-      for await (const part of stream) {
-        if (part.type === 'text-delta') {
-          text += part.delta;
-          call.onDelta?.(part.delta);
-        } else if (part.type === 'finish') {
-          usage = asLanguageModelUsage(part.usage);
-          finishReason = part.finishReason.unified;
-        } else if (part.type === 'error') {
-          throw part.error;
+        );
+        let stepText = '';
+        const calls: Array<{ toolCallId: string; toolName: string; input: string }> = [];
+        // Only four of the provider's part types matter here, so no (lint-exhaustive) switch.
+        for await (const part of stream) {
+          if (part.type === 'text-delta') {
+            text += part.delta;
+            stepText += part.delta;
+            call.onDelta?.(part.delta);
+          } else if (part.type === 'tool-call') {
+            calls.push(part);
+          } else if (part.type === 'finish') {
+            addUsage(usage, normaliseUsage(asLanguageModelUsage(part.usage)));
+            finishReason = part.finishReason.unified;
+          } else if (part.type === 'error') {
+            throw part.error;
+          }
         }
+        if (!tools || calls.length === 0 || step >= maxSteps) break;
+        const records: ToolCallRecord[] = [];
+        for (const c of calls) {
+          const r = await runTool(tools, c, call.onToolCallStarted);
+          records.push(r);
+          toolCalls.push(r);
+          call.onToolCallCompleted?.(r);
+        }
+        // the model continues with its calls and their results in the prompt
+        prompt = [
+          ...prompt,
+          {
+            role: 'assistant',
+            content: [
+              ...(stepText ? [{ type: 'text' as const, text: stepText }] : []),
+              ...records.map((r) => ({
+                type: 'tool-call' as const,
+                toolCallId: r.toolCallId,
+                toolName: r.name,
+                input: r.arguments,
+              })),
+            ],
+          },
+          {
+            role: 'tool',
+            content: records.map((r) => ({
+              type: 'tool-result' as const,
+              toolCallId: r.toolCallId,
+              toolName: r.name,
+              output: r.error
+                ? { type: 'error-text' as const, value: r.error.message }
+                : { type: 'json' as const, value: r.result ?? null },
+            })),
+          },
+        ];
       }
     } catch (err) {
       if (timedOut) throw timeoutError(call.timeoutMs, text);
@@ -208,9 +303,46 @@ export class ModelGateway {
     }
     // a provider may end its stream quietly when aborted: the timer still decides
     if (timedOut) throw timeoutError(call.timeoutMs, text);
-    return { text, usage: normaliseUsage(usage), finishReason };
+    return { text, usage, finishReason, toolCalls };
   }
 }
+
+function addUsage(total: TokenUsage, step: TokenUsage): void {
+  total.inputTokens += step.inputTokens;
+  total.outputTokens += step.outputTokens;
+  total.cachedTokens += step.cachedTokens;
+}
+
+/** Runs one tool call; bad arguments, unknown tools and thrown errors become the tool's error. */
+async function runTool(
+  tools: Record<string, GatewayTool>,
+  c: { toolCallId: string; toolName: string; input: string },
+  onStarted: ModelCall['onToolCallStarted'],
+): Promise<ToolCallRecord> {
+  const record: ToolCallRecord = { toolCallId: c.toolCallId, name: c.toolName, arguments: {} };
+  try {
+    const parsed: unknown = c.input.trim() === '' ? {} : JSON.parse(c.input);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ToolInputError('the arguments must be a JSON object');
+    }
+    record.arguments = parsed as Record<string, unknown>;
+  } catch (err) {
+    const message = err instanceof ToolInputError ? err.message : 'the arguments are not valid JSON';
+    onStarted?.(record);
+    return { ...record, error: { code: 'invalid_arguments', message } };
+  }
+  onStarted?.(record);
+  const tool = tools[c.toolName];
+  if (!tool) return { ...record, error: { code: 'unknown_tool', message: `no tool named ${c.toolName}` } };
+  try {
+    return { ...record, result: await tool.execute(record.arguments) };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { ...record, error: { code: 'tool_error', message } };
+  }
+}
+
+class ToolInputError extends Error {}
 
 function timeoutError(timeoutMs: number, partialText: string): ModelCallError {
   const seconds = Math.max(1, Math.round(timeoutMs / 1000));

@@ -1,7 +1,7 @@
 import { getTableColumns, sql } from 'drizzle-orm';
 import { bigint, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { conversations } from './conversations.js';
-import { createdAt, id } from './_columns.js';
+import { createdAt, id, ts } from './_columns.js';
 
 export type ContentBlock =
   | { type: 'text'; text: string }
@@ -40,6 +40,10 @@ export const messages = pgTable(
     /** Internal failure detail for operators; never sent on the wire. */
     errorDetail: text('error_detail'),
     createdAt: createdAt(),
+    /** Message feedback (README §6.4; assistant messages only): RD Station, EvaGPT like/dislike. */
+    feedback: text('feedback', { enum: ['positive', 'negative'] }),
+    /** When feedback last changed (RD Station `updatedAt`); null until then. */
+    feedbackAt: ts('feedback_at'),
     /**
      * The text blocks' text, kept by the database (papo_message_text, migration 0002) for search:
      * trigram-indexed for ILIKE '%…%'. Never selected on hot paths (see messageColumns).
