@@ -61,10 +61,14 @@ async function stop(child: ChildProcess): Promise<void> {
 /** Scenario 4: how many streams at once, opened how fast; the fake's slow reply keeps each open. */
 const STREAM_COUNTS = (process.env['BENCH_STREAMS'] ?? '1000,5000').split(',').map(Number);
 const OPEN_PER_SECOND = Number(process.env['BENCH_OPEN_PER_SECOND'] ?? 100);
+/** PGlite starts turns one database call at a time: opening faster than it can start them only queues. */
+const OPEN_PER_SECOND_PGLITE = Number(process.env['BENCH_OPEN_PER_SECOND_PGLITE'] ?? 50);
 const STREAM_GAP_MS = Number(process.env['BENCH_STREAM_GAP_MS'] ?? 2000);
-const SLOW = '[fake:slow]';
-/** Long enough that the first streams are still open when the last one opens (plus 10 s). */
-const STREAM_TOKENS = Math.ceil(((Math.max(...STREAM_COUNTS) / OPEN_PER_SECOND + 10) * 1000) / STREAM_GAP_MS);
+/** The fake's slow reply for `n` streams opened at `rate`/s: the first is still open when the last opens (plus 15 s). */
+function slowMarker(n: number, rate: number): string {
+  const tokens = Math.min(300, 5 * Math.ceil(((n / rate + 15) * 1000) / STREAM_GAP_MS / 5));
+  return `[fake:slow-${tokens}]`;
+}
 const OPENAI_TOKEN = /"content":"w\d+ "/;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -79,7 +83,9 @@ interface Target {
   /** Marks the first token in the stream body. */
   firstToken: string;
   /** Scenario 4: `n` slow streams' requests (fresh conversations), and the line of a token. */
-  slowStreams: (n: number) => Promise<() => { path: string; body: string }>;
+  slowStreams: (n: number, marker: string) => Promise<() => { path: string; body: string }>;
+  /** Streams opened per second in scenario 4. */
+  openPerSecond: number;
   tokenLine: RegExp;
   rssKiB?: () => number;
   close: () => Promise<void>;
@@ -144,9 +150,10 @@ async function papoTarget(name: string, fakeUrl: string, databaseUrl: string | u
     stream: () => ({ path: `/v1/agents/sessions/${pick()}/messages/stream`, body }),
     firstToken: 'event: agent_message.delta',
     tokenLine: /^event: agent_message\.delta$/,
-    slowStreams: async (n) => {
+    openPerSecond: databaseUrl ? OPEN_PER_SECOND : OPEN_PER_SECOND_PGLITE,
+    slowStreams: async (n, marker) => {
       const ids = await newSessions(n);
-      const slowBody = JSON.stringify({ content: `Hello ${SLOW}` });
+      const slowBody = JSON.stringify({ content: `Hello ${marker}` });
       let i = 0;
       return () => ({ path: `/v1/agents/sessions/${ids[i++ % n]}/messages/stream`, body: slowBody });
     },
@@ -229,7 +236,8 @@ async function measure(t: Target) {
   const streams = [];
   for (const n of SCENARIOS.has('streams') ? STREAM_COUNTS : []) {
     log(`${n} open streams`);
-    const next = await t.slowStreams(n);
+    const marker = slowMarker(n, t.openPerSecond);
+    const next = await t.slowStreams(n, marker);
     const before = t.rssKiB?.();
     let atPeak: number | undefined;
     const r = await holdStreams({
@@ -237,7 +245,7 @@ async function measure(t: Target) {
       headers: t.headers,
       next,
       count: n,
-      openPerSecond: OPEN_PER_SECOND,
+      openPerSecond: t.openPerSecond,
       tokenLine: t.tokenLine,
       onAllOpen: () => (atPeak = t.rssKiB?.()),
     });
@@ -245,6 +253,8 @@ async function measure(t: Target) {
       before !== undefined && atPeak !== undefined ? Math.round(((atPeak - before) / n) * 10) / 10 : null;
     streams.push({
       streams: n,
+      open_per_second: t.openPerSecond,
+      tokens_per_stream: Number(/slow-(\d+)/.exec(marker)![1]),
       ...r,
       rss_kib_per_stream: perStream,
       rss_mib_at_peak: atPeak && Math.round(atPeak / 1024),
@@ -273,13 +283,27 @@ async function main() {
     {
       BENCH_TOKENS: '20',
       BENCH_STREAM_GAP_MS: String(STREAM_GAP_MS),
-      BENCH_STREAM_TOKENS: String(STREAM_TOKENS),
     },
     1,
     /http/,
   );
   const fakeUrl = fake.out.trim();
-  const results = [];
+  const results: Array<Awaited<ReturnType<typeof measure>>> = [];
+  const search: Array<Awaited<ReturnType<typeof searchScenario>>> = [];
+  const machine = `${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  // written after every target, so a failure late in a long run keeps what was measured
+  const save = () => {
+    const out = {
+      date: new Date().toISOString(),
+      machine,
+      seconds: SECONDS,
+      runs: RUNS,
+      tokens: 20,
+      results,
+      search,
+    };
+    fs.writeFileSync('bench/results.json', JSON.stringify(out, null, 2) + '\n');
+  };
 
   const floorBody = JSON.stringify({
     model: 'fake',
@@ -296,8 +320,9 @@ async function main() {
       stream: () => ({ path: '/v1/chat/completions', body: floorBody }),
       firstToken: '"content":"w0',
       tokenLine: OPENAI_TOKEN,
-      slowStreams: async () => {
-        const slow = floorBody.replace('"Hello"', `"Hello ${SLOW}"`);
+      openPerSecond: OPEN_PER_SECOND,
+      slowStreams: async (_n, marker) => {
+        const slow = floorBody.replace('"Hello"', `"Hello ${marker}"`);
         return () => ({ path: '/v1/chat/completions', body: slow });
       },
       close: async () => undefined,
@@ -320,8 +345,9 @@ async function main() {
         stream: () => ({ path: '/stream', body: '{}' }),
         firstToken: '"content":"w0',
         tokenLine: OPENAI_TOKEN,
-        slowStreams: async () => {
-          const slow = JSON.stringify({ content: `Hello ${SLOW}` });
+        openPerSecond: OPEN_PER_SECOND,
+        slowStreams: async (_n, marker) => {
+          const slow = JSON.stringify({ content: `Hello ${marker}` });
           return () => ({ path: '/stream', body: slow });
         },
         close: () => stop(pass.child),
@@ -336,27 +362,19 @@ async function main() {
   ]) {
     const t = await papoTarget(name, fakeUrl, url);
     results.push(await measure(t));
+    save();
     await t.close();
   }
   await stop(fake.child);
 
-  const search = [];
   if (SCENARIOS.has('search')) {
-    if (ONLY.has('pglite')) search.push(await searchScenario('Papo on PGlite', undefined));
     if (ONLY.has('pg')) search.push(await searchScenario('Papo on PostgreSQL', freshPgDatabase()));
+    save();
+    if (ONLY.has('pglite')) search.push(await searchScenario('Papo on PGlite', undefined));
+    save();
   }
 
-  const machine = `${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  const out = {
-    date: new Date().toISOString(),
-    machine,
-    seconds: SECONDS,
-    runs: RUNS,
-    tokens: 20,
-    results,
-    search,
-  };
-  fs.writeFileSync('bench/results.json', JSON.stringify(out, null, 2) + '\n');
+  save();
   const floor = results[0]!;
   process.stdout.write(
     `\n${machine}; ${RUNS} runs × ${SECONDS} s per cell, medians; reply of 20 tokens, no model delay\n\n`,
@@ -432,16 +450,16 @@ function printSearch(rows: Array<{ name: string; results: SearchResult[] }>) {
 
 function printStreams(results: Array<{ name: string; streams: Array<Record<string, unknown>> }>) {
   process.stdout.write(
-    `\nOpen streams: opened at ${OPEN_PER_SECOND}/s, tokens ${STREAM_GAP_MS} ms apart, ${STREAM_TOKENS} per stream, all open at once at the peak\n\n`,
+    `\nOpen streams: tokens ${STREAM_GAP_MS} ms apart, streams long enough that all are open at once at the peak\n\n`,
   );
   process.stdout.write(
-    '| target | streams | failed | TTFT p50 ms | TTFT p99 ms | gap p50 ms | gap p99 ms | RSS KiB per stream | RSS MiB at peak |\n',
+    '| target | streams | opened/s | failed | TTFT p50 ms | TTFT p99 ms | gap p50 ms | gap p99 ms | RSS KiB per stream | RSS MiB at peak |\n',
   );
-  process.stdout.write('|---|---|---|---|---|---|---|---|---|\n');
+  process.stdout.write('|---|---|---|---|---|---|---|---|---|---|\n');
   for (const r of results)
     for (const x of r.streams)
       process.stdout.write(
-        `| ${r.name} | ${x['streams']} | ${x['failed']} | ${x['ttft_p50_ms']} | ${x['ttft_p99_ms']} | ${x['gap_p50_ms']} | ${x['gap_p99_ms']} | ${x['rss_kib_per_stream'] ?? '—'} | ${x['rss_mib_at_peak'] ?? '—'} |\n`,
+        `| ${r.name} | ${x['streams']} | ${x['open_per_second']} | ${x['failed']} | ${x['ttft_p50_ms']} | ${x['ttft_p99_ms']} | ${x['gap_p50_ms']} | ${x['gap_p99_ms']} | ${x['rss_kib_per_stream'] ?? '—'} | ${x['rss_mib_at_peak'] ?? '—'} |\n`,
       );
 }
 
