@@ -48,6 +48,7 @@ for (let i = 0; i < N; i++) {
   sessions.push(((await r.body.json()) as { id: string }).id);
 }
 const idle = await ask<Memory>('memory');
+if (process.env['SNAPSHOT'] === '1') console.log(`heap snapshot (idle): ${await ask<string>('snapshot')}`);
 let started = 0;
 const allStarted = new Promise<void>((resolve) => {
   for (const s of sessions) {
