@@ -18,6 +18,9 @@ import type { BlobStore } from './platform/storage/blob-store.js';
 import type { SigningSecret } from './features/workspaces/signing-secret.js';
 import { nativeSurface } from './surfaces/native/plugin.js';
 import { webSurface } from './surfaces/web/plugin.js';
+import { genniaSurface } from './surfaces/gennia/plugin.js';
+import { rdstationSurface } from './surfaces/rdstation/plugin.js';
+import { evagptSurface } from './surfaces/evagpt/plugin.js';
 import { ErrorEnvelope, sendNativeError } from './surfaces/native/errors.js';
 import { nativeSharedSchemas } from './surfaces/native/shared-schemas.js';
 import { FILE_LIMIT_BYTES } from './features/files/files.types.js';
@@ -184,6 +187,9 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
   });
   for (const schema of nativeSharedSchemas) app.addSchema(schema);
   await app.register(nativeSurface, { services, config: deps.config });
+  await app.register(rdstationSurface, { prefix: '/compat/rdstation', services, deps });
+  await app.register(evagptSurface, { services, deps }); // /compat/evagpt + /v1/admin knowledge bases
+  await app.register(genniaSurface, { prefix: '/compat/gennia', services, deps });
   await app.register(webSurface);
   return { app, services };
 }

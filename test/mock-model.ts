@@ -121,3 +121,68 @@ export function mockRegistry() {
     },
   };
 }
+
+/** One model call's answer: text chunks and tool calls, in order. */
+export type ModelAnswer = Array<{ text: string } | { toolCall: { id: string; name: string; input: string } }>;
+
+/**
+ * A model that decides each answer from the call it gets (`respond(options, n)`, n = 1, 2, …):
+ * for tool loops (tool calls, then text once the results are in the prompt). Finishes with
+ * `tool-calls` when it called a tool, `stop` otherwise, and the given usage. Records every call.
+ */
+export function respondingModel(
+  respond: (options: LanguageModelV3CallOptions, n: number) => ModelAnswer,
+  usage: { input: number; output: number; cached?: number } = { input: 10, output: 5 },
+): { model: LanguageModelV3; calls: LanguageModelV3CallOptions[] } {
+  const calls: LanguageModelV3CallOptions[] = [];
+  const model: LanguageModelV3 = {
+    specificationVersion: 'v3',
+    provider: 'mock',
+    modelId: 'responding',
+    supportedUrls: {},
+    async doGenerate() {
+      throw new Error('streams only');
+    },
+    async doStream(options) {
+      calls.push(options);
+      const answer = respond(options, calls.length);
+      const parts: LanguageModelV3StreamPart[] = [{ type: 'stream-start', warnings: [] }];
+      for (const a of answer) {
+        if ('text' in a) parts.push({ type: 'text-delta', id: 't', delta: a.text });
+        else
+          parts.push({
+            type: 'tool-call',
+            toolCallId: a.toolCall.id,
+            toolName: a.toolCall.name,
+            input: a.toolCall.input,
+          });
+      }
+      const cached = usage.cached ?? 0;
+      parts.push({
+        type: 'finish',
+        finishReason: {
+          unified: answer.some((a) => 'toolCall' in a) ? 'tool-calls' : 'stop',
+          raw: undefined,
+        },
+        usage: {
+          inputTokens: {
+            total: usage.input,
+            noCache: usage.input - cached,
+            cacheRead: cached,
+            cacheWrite: 0,
+          },
+          outputTokens: { total: usage.output, text: usage.output, reasoning: 0 },
+        },
+      });
+      return {
+        stream: new ReadableStream({
+          start(c) {
+            for (const p of parts) c.enqueue(p);
+            c.close();
+          },
+        }),
+      };
+    },
+  };
+  return { model, calls };
+}

@@ -1,4 +1,4 @@
-import { and, desc, eq, ilike, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, ilike, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { preparedQuery } from '../../platform/db/prepared.js';
 import { agents, agentVersions } from '../../platform/db/schema/index.js';
@@ -138,4 +138,84 @@ export function escapeLike(s: string): string {
 export async function agentOutputFormat(db: DbOrTx, agentId: string): Promise<AgentRow['outputFormat']> {
   const [row] = await db.select({ f: agents.outputFormat }).from(agents).where(eq(agents.id, agentId));
   return row?.f ?? 'markdown';
+}
+
+export interface AgentListFilters {
+  limit: number;
+  offset: number;
+  /** Any of these statuses; absent = every status but `archived` unless includeArchived. */
+  statuses?: AgentRow['status'][];
+  /** Case-insensitive substring of the name or the description. */
+  search?: string;
+  /** Agents having any of these categories (`extras.categories`). */
+  categories?: string[];
+  includeArchived?: boolean;
+  agentIds: string[] | null;
+}
+
+/** A filtered page of agents (newest first) and the total matching count. */
+export async function listAgentRowsWithTotal(
+  db: DbOrTx,
+  workspaceId: string,
+  f: AgentListFilters,
+): Promise<{ rows: AgentRow[]; total: number }> {
+  const conds: SQL[] = [eq(agents.workspaceId, workspaceId), isNull(agents.deletedAt)];
+  if (f.agentIds) {
+    if (f.agentIds.length === 0) return { rows: [], total: 0 };
+    conds.push(inArray(agents.id, f.agentIds));
+  }
+  if (f.statuses && f.statuses.length > 0) conds.push(inArray(agents.status, f.statuses));
+  else if (!f.includeArchived) conds.push(ne(agents.status, 'archived'));
+  if (f.search) {
+    const like = `%${escapeLike(f.search)}%`;
+    conds.push(or(ilike(agents.name, like), ilike(agents.description, like))!);
+  }
+  if (f.categories && f.categories.length > 0) {
+    conds.push(
+      or(...f.categories.map((c) => sql`${agents.extras} -> 'categories' @> ${JSON.stringify([c])}::jsonb`))!,
+    );
+  }
+  const where = and(...conds);
+  const [rows, [count]] = await Promise.all([
+    db.select().from(agents).where(where).orderBy(desc(agents.id)).limit(f.limit).offset(f.offset),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(agents)
+      .where(where),
+  ]);
+  return { rows, total: count?.n ?? 0 };
+}
+
+/** Published versions of an agent, newest first, and how many there are. */
+export async function listVersionRows(
+  db: DbOrTx,
+  agentId: string,
+  page: { limit: number; offset: number },
+): Promise<{ rows: AgentVersionRow[]; total: number }> {
+  const [rows, [count]] = await Promise.all([
+    db
+      .select()
+      .from(agentVersions)
+      .where(eq(agentVersions.agentId, agentId))
+      .orderBy(desc(agentVersions.version))
+      .limit(page.limit)
+      .offset(page.offset),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(agentVersions)
+      .where(eq(agentVersions.agentId, agentId)),
+  ]);
+  return { rows, total: count?.n ?? 0 };
+}
+
+export async function findVersionRow(
+  db: DbOrTx,
+  agentId: string,
+  version: number,
+): Promise<AgentVersionRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(agentVersions)
+    .where(and(eq(agentVersions.agentId, agentId), eq(agentVersions.version, version)));
+  return row;
 }

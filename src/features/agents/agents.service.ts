@@ -1,14 +1,16 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Clock } from '../../platform/clock.js';
-import type { Db, Tx } from '../../platform/db/client.js';
+import type { Db } from '../../platform/db/client.js';
 import {
   agents,
-  agentVersions,
   type AgentInactivity,
   type AgentRateLimits,
   type AgentRuntime,
 } from '../../platform/db/schema/index.js';
 import { invalidField, NotFoundError } from '../../platform/errors.js';
+import { AgentLimitReachedError, withNameConflict } from './agents.errors.js';
+import { createAgentDrafts, type AgentDrafts } from './agent-drafts.js';
+import { insertVersion } from './agent-versions.js';
 import { newId } from '../../platform/ids.js';
 import { assertJsonSize } from '../../platform/json-size.js';
 import { toPage, type Page } from '../../platform/http/pagination.js';
@@ -20,6 +22,8 @@ import {
   lockAgentOrThrow,
   type AgentRow,
 } from './agents.repo.js';
+
+export { isUniqueViolation } from './agents.errors.js';
 
 export type OutputFormat = 'markdown' | 'plain' | 'whatsapp' | 'slack';
 export type AgentStatus = 'draft' | 'active' | 'inactive' | 'archived';
@@ -79,7 +83,7 @@ export function toAgent(row: AgentRow): Agent {
   };
 }
 
-export interface AgentsService {
+export interface AgentsService extends AgentDrafts {
   createAgent(workspaceId: string, input: AgentInput): Promise<Agent>;
   listAgents(
     workspaceId: string,
@@ -114,24 +118,9 @@ export function createAgentsService(deps: {
     assertJsonSize('metadata', input.metadata);
   }
 
-  async function publish(tx: Tx, row: AgentRow, runtime: AgentRuntime, now: Date): Promise<number> {
-    const version = row.latestVersion + 1;
-    await tx.insert(agentVersions).values({
-      id: newId(),
-      agentId: row.id,
-      workspaceId: row.workspaceId,
-      version,
-      instructions: runtime.instructions,
-      model: runtime.model,
-      temperature: runtime.temperature,
-      maxOutputTokens: runtime.maxOutputTokens,
-      thinking: runtime.thinking,
-      createdAt: now,
-    });
-    return version;
-  }
-
   return {
+    ...createAgentDrafts({ db, clock }),
+
     async createAgent(workspaceId, input) {
       const workspace = await getWorkspaceOrThrow(db, workspaceId);
       const model = input.model ?? deps.defaultModel;
@@ -147,7 +136,7 @@ export function createAgentsService(deps: {
       const row = await withNameConflict(() =>
         db.transaction(async (tx) => {
           if (workspace.maxAgents !== null && (await countAgents(tx, workspaceId)) >= workspace.maxAgents) {
-            throw invalidField('name', `this workspace is limited to ${workspace.maxAgents} agents`);
+            throw new AgentLimitReachedError(workspace.maxAgents);
           }
           const [inserted] = await tx
             .insert(agents)
@@ -172,7 +161,7 @@ export function createAgentsService(deps: {
               updatedAt: now,
             })
             .returning();
-          const version = await publish(tx, inserted!, runtime, now);
+          const version = await insertVersion(tx, inserted!, runtime, now);
           const [published] = await tx
             .update(agents)
             .set({ latestVersion: version })
@@ -210,9 +199,13 @@ export function createAgentsService(deps: {
             ...(patch.temperature !== undefined && { temperature: patch.temperature }),
             ...(patch.max_output_tokens !== undefined && { maxOutputTokens: patch.max_output_tokens }),
           };
-          // Only a real change of a runtime field publishes a new version.
+          // Only a real change of a runtime field publishes a new version (the whole draft).
           const runtimeChanged = RUNTIME_KEYS.some((k) => draft[k] !== current.draft[k]);
-          const version = runtimeChanged ? await publish(tx, current, draft, now) : current.latestVersion;
+          // a draft left without a model (created through Gennia) gets the default one when published here
+          if (runtimeChanged && draft.model === '') draft.model = deps.defaultModel;
+          const version = runtimeChanged
+            ? await insertVersion(tx, current, draft, now)
+            : current.latestVersion;
           const [updated] = await tx
             .update(agents)
             .set({
@@ -233,6 +226,7 @@ export function createAgentsService(deps: {
               ...(patch.status !== undefined && { status: patch.status }),
               draft,
               latestVersion: version,
+              ...(runtimeChanged && { hasUnpublishedChanges: false }),
               updatedAt: now,
             })
             .where(and(eq(agents.id, current.id), isNull(agents.deletedAt)))
@@ -255,25 +249,4 @@ export function createAgentsService(deps: {
       if (deleted.length === 0) throw new NotFoundError('agent', agentId);
     },
   };
-}
-
-/** The unique index on lower(name) settles concurrent creates; map its violation to a 422. */
-async function withNameConflict<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isUniqueViolation(err, 'agents_workspace_name_uq')) {
-      throw invalidField('name', 'another agent of this workspace already has this name');
-    }
-    throw err;
-  }
-}
-
-export function isUniqueViolation(err: unknown, constraint: string): boolean {
-  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    const rec = e as { code?: string; constraint?: string; message?: string };
-    if (rec.code === '23505' && (rec.constraint === constraint || rec.message?.includes(constraint)))
-      return true;
-  }
-  return false;
 }

@@ -518,6 +518,80 @@ describe('PATCH /v1/admin/workspaces/{ws}/agents/{id}', () => {
   });
 });
 
+describe('GET /v1/admin/workspaces/{ws}/agents/{id}/versions', () => {
+  type VersionPage = {
+    items: Array<{
+      version: number;
+      instructions: string;
+      model: string;
+      temperature: number | null;
+      max_output_tokens: number | null;
+      created_at: string;
+    }>;
+    next_offset: number | null;
+  };
+  const versionsUrl = (id: string, w = ws) => `${agentsUrl(w)}/${id}/versions`;
+
+  it('lists published versions newest first, paged with limit/offset', async () => {
+    const a = await create({ name: uniqueName(), instructions: 'v1', temperature: 0.7 });
+    await patch(a.id, { instructions: 'v2', max_output_tokens: 50 });
+    await patch(a.id, { instructions: 'v3', model: 'anthropic:claude-haiku-4-5' });
+    const res = await call('GET', versionsUrl(a.id));
+    expect(res.statusCode, res.body).toBe(200);
+    const page = res.json<VersionPage>();
+    expect(page.next_offset).toBeNull();
+    expect(page.items.map((v) => [v.version, v.instructions])).toEqual([
+      [3, 'v3'],
+      [2, 'v2'],
+      [1, 'v1'],
+    ]);
+    expect(Object.keys(page.items[0]!).sort()).toEqual([
+      'created_at',
+      'instructions',
+      'max_output_tokens',
+      'model',
+      'temperature',
+      'version',
+    ]);
+    expect(page.items[0]).toMatchObject({
+      model: 'anthropic:claude-haiku-4-5',
+      temperature: 0.7,
+      max_output_tokens: 50,
+    });
+    expect(page.items[2]).toMatchObject({
+      model: 'demo:papo-demo',
+      temperature: 0.7,
+      max_output_tokens: null,
+    });
+    expect(page.items[2]!.created_at).toMatch(ISO_MS);
+
+    const first = (await call('GET', `${versionsUrl(a.id)}?limit=2`)).json<VersionPage>();
+    expect(first.items.map((v) => v.version)).toEqual([3, 2]);
+    expect(first.next_offset).toBe(2);
+    const second = (await call('GET', `${versionsUrl(a.id)}?limit=2&offset=2`)).json<VersionPage>();
+    expect(second).toEqual({ items: [expect.objectContaining({ version: 1 })], next_offset: null });
+    expectError(await call('GET', `${versionsUrl(a.id)}?limit=0`), 422, 'validation_error');
+  });
+
+  it('same auth and allow-list rules as GET agent; unknown, foreign and deleted agents → 404', async () => {
+    const a = await create({ name: uniqueName(), instructions: 'x' });
+    const b = await create({ name: uniqueName(), instructions: 'y' });
+    const limited = (await newKey(t, ws, { type: 'secret', name: 'l', scopes: ['admin'], agent_ids: [a.id] }))
+      .key;
+    expect((await call('GET', versionsUrl(a.id), undefined, bearer(limited))).statusCode).toBe(200);
+    expectError(await call('GET', versionsUrl(b.id), undefined, bearer(limited)), 403, 'agent_not_allowed');
+    const run = (await newKey(t, ws)).key;
+    expectError(await call('GET', versionsUrl(a.id), undefined, bearer(run)), 403, 'insufficient_scope');
+    expectError(await call('GET', versionsUrl(a.id), undefined, {}), 401, 'missing_api_key');
+    expectError(await call('GET', versionsUrl(MISSING_ID)), 404, 'not_found');
+    expectError(await call('GET', versionsUrl('nope')), 404, 'not_found');
+    const other = await newWorkspace(t);
+    expectError(await call('GET', versionsUrl(a.id, other)), 404, 'not_found');
+    expect((await call('DELETE', `${agentsUrl(ws)}/${b.id}`)).statusCode).toBe(204);
+    expectError(await call('GET', versionsUrl(b.id)), 404, 'not_found');
+  });
+});
+
 describe('DELETE /v1/admin/workspaces/{ws}/agents/{id}', () => {
   it('soft-deletes: 204, then 404 on every route and for sessions', async () => {
     const w = await newWorkspace(t);

@@ -20,6 +20,7 @@ import { insertMessage, loadHistory } from '../messages/messages.repo.js';
 import { toModelMessages, type HistoryItem } from '../messages/model-input.js';
 import { storeReply } from '../messages/reply.js';
 import { buildSystemContext } from '../messages/system-context.js';
+import { abilitiesSystemBlock } from '../abilities/abilities.js';
 import {
   effectiveStatus,
   findConversation,
@@ -116,7 +117,12 @@ export function createInactivityService(deps: {
     }
     const user = c.userId ? await getUserOrThrow(db, c.workspaceId, c.userId).catch(() => null) : null;
     const system = [
-      buildSystemContext({ instructions: version.instructions, context: c.context, user }),
+      buildSystemContext({
+        instructions: version.instructions,
+        context: c.context,
+        user,
+        abilities: abilitiesSystemBlock(agent),
+      }),
       `<inactivity_instruction>\n${instruction}\n</inactivity_instruction>`,
     ].join('\n\n');
     const replyId = newId();

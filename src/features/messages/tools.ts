@@ -1,6 +1,8 @@
 import type { Db } from '../../platform/db/client.js';
 import type { GatewayTool } from '../../platform/llm/gateway.js';
 import type { AgentRow } from '../agents/agents.repo.js';
+import { saveLeadTools } from '../leads/lead-capture.js';
+import { knowledgeSearchTools } from '../knowledge/knowledge-search.tool.js';
 
 /** What a tool needs to know about the turn it runs in. */
 export interface ToolContext {
@@ -18,7 +20,10 @@ export interface ToolContext {
  */
 export type ToolProvider = (ctx: ToolContext) => Promise<Record<string, GatewayTool>>;
 
-const providers: ToolProvider[] = [];
+const providers: ToolProvider[] = [
+  saveLeadTools, // save_lead for agents with lead fields (features/leads, RD Station)
+  knowledgeSearchTools, // knowledge_search for agents linked to knowledge bases (features/knowledge)
+];
 
 /** The tools the model is offered for this agent's turn; an empty record means none. */
 export async function agentTools(ctx: ToolContext): Promise<Record<string, GatewayTool>> {

@@ -19,6 +19,8 @@ import { toModelMessages, type HistoryItem } from '../messages/model-input.js';
 import { generationIds, recordUsage, storeReply } from '../messages/reply.js';
 import { agentTools } from '../messages/tools.js';
 import { buildSystemContext } from '../messages/system-context.js';
+import { abilitiesSystemBlock } from '../abilities/abilities.js';
+import { agentInstructionLines } from '../leads/lead-capture.js';
 import { insertSession } from '../sessions/sessions.repo.js';
 import { resolveSessionUser, type SessionUserRef } from '../users/users.service.js';
 
@@ -127,7 +129,13 @@ export function createRunsService(deps: MessagesDeps): RunsService {
           {
             agent,
             version,
-            system: buildSystemContext({ instructions: version.instructions, context, user }),
+            system: buildSystemContext({
+              instructions: version.instructions,
+              context,
+              user,
+              abilities: abilitiesSystemBlock(agent),
+              agentLines: agentInstructionLines(agent),
+            }),
             // stored copies when persisted; the fetched bytes themselves when nothing is stored
             messages: await toModelMessages(
               items.slice(-agent.historyLimit),

@@ -1,59 +1,18 @@
-import type {
-  LanguageModelV3,
-  LanguageModelV3CallOptions,
-  LanguageModelV3StreamPart,
-} from '@ai-sdk/provider';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config.js';
+import { respondingModel } from '../../../test/mock-model.js';
 import { ModelGateway, type GatewayTool, type ToolCallRecord } from './gateway.js';
 
 /** A model that plays `steps` in order, one per call: tool calls, or text that ends the turn. */
 function toolCallingModel(steps: Array<Array<{ tool: string; input: string } | string>>) {
-  const calls: LanguageModelV3CallOptions[] = [];
-  const model: LanguageModelV3 = {
-    specificationVersion: 'v3',
-    provider: 'mock',
-    modelId: 'tools',
-    supportedUrls: {},
-    async doGenerate() {
-      throw new Error('streams only');
-    },
-    async doStream(options) {
-      const step = steps[calls.length] ?? ['(no more steps)'];
-      calls.push(options);
-      const parts: LanguageModelV3StreamPart[] = [{ type: 'stream-start', warnings: [] }];
-      let toolCalls = 0;
-      for (const [i, s] of step.entries()) {
-        if (typeof s === 'string') parts.push({ type: 'text-delta', id: 't', delta: s });
-        else {
-          toolCalls++;
-          parts.push({
-            type: 'tool-call',
-            toolCallId: `call-${calls.length}-${i}`,
-            toolName: s.tool,
-            input: s.input,
-          });
-        }
-      }
-      parts.push({
-        type: 'finish',
-        finishReason: { unified: toolCalls ? 'tool-calls' : 'stop', raw: undefined },
-        usage: {
-          inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
-          outputTokens: { total: 5, text: 5, reasoning: 0 },
-        },
-      });
-      return {
-        stream: new ReadableStream({
-          start(c) {
-            for (const p of parts) c.enqueue(p);
-            c.close();
-          },
-        }),
-      };
-    },
-  };
-  return { model, calls };
+  return respondingModel((_options, n) =>
+    (steps[n - 1] ?? ['(no more steps)']).map((s, i) =>
+      typeof s === 'string'
+        ? { text: s }
+        : { toolCall: { id: `call-${n}-${i}`, name: s.tool, input: s.input } },
+    ),
+  );
 }
 
 const weather: GatewayTool = {

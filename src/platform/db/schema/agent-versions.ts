@@ -16,6 +16,10 @@ export const agentVersions = pgTable(
     temperature: real('temperature'),
     maxOutputTokens: integer('max_output_tokens'),
     thinking: jsonb('thinking').$type<Record<string, unknown> | null>(),
+    /** The draft's versioned per-vendor settings (AgentRuntime.extras) at publication. */
+    extras: jsonb('extras').$type<Record<string, unknown>>().notNull().default({}),
+    /** Release notes given when publishing (Gennia `notes`, ≤500). */
+    notes: text('notes'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('agent_versions_agent_version_uq').on(t.agentId, t.version)],

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, deletedAt, id, updatedAt } from './_columns.js';
 import { workspaces } from './workspaces.js';
 
@@ -10,6 +10,8 @@ export interface AgentRuntime {
   temperature: number | null;
   maxOutputTokens: number | null;
   thinking: Record<string, unknown> | null;
+  /** Versioned per-vendor settings (e.g. Gennia follow-up options), frozen with each version. */
+  extras?: Record<string, unknown>;
 }
 
 export interface AgentInactivity {
@@ -47,6 +49,8 @@ export const agents = pgTable(
     extras: jsonb('extras').$type<Record<string, unknown>>().notNull(),
     draft: jsonb('draft').$type<AgentRuntime>().notNull(),
     latestVersion: integer('latest_version').notNull().default(0),
+    /** The draft differs from the latest published version (edits without publishing: Gennia). */
+    hasUnpublishedChanges: boolean('has_unpublished_changes').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     deletedAt: deletedAt(),

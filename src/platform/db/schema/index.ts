@@ -11,3 +11,8 @@ export * from './idempotency-records.js';
 export * from './usage-records.js';
 export * from './ai-models.js';
 export * from './conversation-feedback.js';
+export * from './leads.js';
+export * from './knowledge-bases.js';
+export * from './knowledge-files.js';
+export * from './knowledge-records.js';
+export * from './conversation-csat.js';

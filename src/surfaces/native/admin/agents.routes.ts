@@ -77,6 +77,15 @@ const Agent = Type.Object({
   updated_at: DateTime,
 });
 
+const AgentVersion = Type.Object({
+  version: Type.Integer({ description: 'Version number (1, 2, …).' }),
+  instructions: Type.String(),
+  model: Type.String(),
+  temperature: Nullable(Type.Number()),
+  max_output_tokens: Nullable(Type.Integer()),
+  created_at: DateTime,
+});
+
 const AgentParams = Type.Object({ workspace_id: Type.String(), agent_id: Type.String() });
 const tags = ['Admin · Agents'];
 const config = { auth: 'admin' as const };
@@ -150,6 +159,27 @@ export function agentAdminRoutes(app: App, { services }: AdminDeps): void {
       services.agents.getAgent(
         scopedAgent(req, req.params.workspace_id, req.params.agent_id),
         req.params.agent_id,
+      ),
+  );
+
+  app.get(
+    '/workspaces/:workspace_id/agents/:agent_id/versions',
+    {
+      config,
+      schema: {
+        tags,
+        security: adminSecurity,
+        summary: 'List the published versions of an agent (newest first)',
+        params: AgentParams,
+        querystring: PageQuery,
+        response: { 200: PageSchema(AgentVersion), ...errorResponses(401, 403, 404, 422) },
+      },
+    },
+    async (req) =>
+      services.agents.listVersionsPage(
+        scopedAgent(req, req.params.workspace_id, req.params.agent_id),
+        req.params.agent_id,
+        req.query,
       ),
   );
 

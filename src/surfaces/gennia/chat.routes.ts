@@ -1,0 +1,48 @@
+import type { FastifyRequest } from 'fastify';
+import type { App } from '../../platform/http/types.js';
+import { sendGenniaSse } from './sse.js';
+import { AgentParams, PublicMessageResponse, SendMessageBody } from './schemas.js';
+import { SEND_BODY_LIMIT, type GenniaRouteDeps } from './routes.js';
+
+/** gennia.md §3.1–3.2: send a message, sync or streamed. */
+export function chatRoutes(app: App, { chat, ctx, queue }: GenniaRouteDeps): void {
+  const config = { genniaScope: 'agent:run' as const };
+  // A send naming its conversation takes its place in that conversation's queue before any
+  // lookup (architecture.md step 4); the root onResponse hook gives an unused place back.
+  const reserveTurn = (req: FastifyRequest, body: SendMessageBody) => {
+    if (body.conversationId !== undefined) req.turn = queue.reserve(body.conversationId.toLowerCase());
+  };
+
+  app.post(
+    '/agents/:agentPublicId/messages',
+    {
+      config,
+      bodyLimit: SEND_BODY_LIMIT,
+      schema: {
+        hide: true,
+        params: AgentParams,
+        body: SendMessageBody,
+        response: { 200: PublicMessageResponse },
+      },
+    },
+    async (req, reply) => {
+      const startedAt = Date.now() - reply.elapsedTime;
+      reserveTurn(req, req.body);
+      return chat.send(ctx(req, reply), req.params.agentPublicId, req.body, startedAt);
+    },
+  );
+
+  app.post(
+    '/agents/:agentPublicId/messages/stream',
+    {
+      config,
+      bodyLimit: SEND_BODY_LIMIT,
+      schema: { hide: true, params: AgentParams, body: SendMessageBody },
+    },
+    async (req, reply) => {
+      reserveTurn(req, req.body);
+      const events = await chat.stream(ctx(req, reply), req.params.agentPublicId, req.body);
+      await sendGenniaSse(req, reply, events);
+    },
+  );
+}
