@@ -74,6 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
   app.decorateRequest('principal', null);
   app.decorateRequest('rateDecision', undefined);
   app.decorateRequest('turn', undefined);
+  app.decorateRequest('arrival', undefined);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
     const param = request.routeOptions.config.conversationParam;
@@ -81,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
       const id = (request.params as Record<string, string | undefined>)[param];
       if (id) request.turn = services.runtime.queue.reserve(id);
     }
+    if (request.routeOptions.config.conversationInBody) request.arrival = services.runtime.arrivals.ticket();
     if (services.runtime.tracker.isDraining && (request.routeOptions.config.auth ?? 'none') !== 'none') {
       throw new ServiceUnavailableError();
     }
@@ -92,8 +94,14 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
 
   // A reserved place that was never used (the request failed, or its client left, before its
   // turn) is given back; otherwise an aborted request could block its conversation for good.
-  app.addHook('onResponse', async (request) => request.turn?.release());
-  app.addHook('onRequestAbort', async (request) => request.turn?.release());
+  app.addHook('onResponse', async (request) => {
+    request.arrival?.skip();
+    request.turn?.release();
+  });
+  app.addHook('onRequestAbort', async (request) => {
+    request.arrival?.skip();
+    request.turn?.release();
+  });
 
   // Empty body = no body (optional bodies like terminate); anything else must be valid JSON.
   app.removeContentTypeParser('application/json');

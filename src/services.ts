@@ -30,7 +30,7 @@ import { createWorkspacesService, type WorkspacesService } from './features/work
 import { createIdempotency, type Idempotency } from './platform/http/idempotency.js';
 import { RateLimits } from './platform/http/rate-limit.js';
 import { PriceTable } from './platform/llm/prices.js';
-import { ConversationQueue } from './platform/runtime/conversation-queue.js';
+import { ArrivalOrder, ConversationQueue } from './platform/runtime/conversation-queue.js';
 import { GenerationTracker } from './platform/runtime/generation-tracker.js';
 import { StreamHub } from './platform/streams/stream-hub.js';
 
@@ -38,6 +38,8 @@ import { StreamHub } from './platform/streams/stream-hub.js';
 export interface Runtime {
   hub: StreamHub;
   queue: ConversationQueue;
+  /** Arrival order for sends that name their conversation in the body (compat surfaces). */
+  arrivals: ArrivalOrder;
   tracker: GenerationTracker;
   rateLimits: RateLimits;
   prices: PriceTable;
@@ -68,9 +70,11 @@ export interface Services {
 export function createServices(deps: AppDeps): Services {
   const { config, clock } = deps;
   const db = deps.db.db;
+  const queue = new ConversationQueue();
   const runtime: Runtime = {
     hub: new StreamHub(config.runtime.streamRetentionMs),
-    queue: new ConversationQueue(),
+    queue,
+    arrivals: new ArrivalOrder(queue),
     tracker: new GenerationTracker(),
     rateLimits: new RateLimits(deps.redis),
     prices: new PriceTable(config.models),

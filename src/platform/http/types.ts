@@ -33,5 +33,10 @@ declare module 'fastify' {
      * moment it arrives (before auth and lookups), so concurrent sends keep arrival order.
      */
     conversationParam?: string;
+    /**
+     * The conversation is named in the body (compat sends): the request takes an arrival ticket
+     * when it arrives and joins the queue with `request.arrival.reserve(id)` once the body is read.
+     */
+    conversationInBody?: boolean;
   }
 }

@@ -63,3 +63,55 @@ export class ConversationQueue {
     return this.tails.size;
   }
 }
+
+/**
+ * A request that names its conversation in the body (compat sends) only knows it after its
+ * credential is checked and its body read, and those awaits can finish out of order. An
+ * arrival ticket, taken when the request arrives, makes it join the conversation's queue in
+ * arrival order anyway: `reserve` waits until every earlier ticket has reserved or given up
+ * (`skip`), for at most `maxWaitMs`, so a slow upload cannot hold other conversations' sends.
+ */
+export interface ArrivalTicket {
+  reserve(conversationId: string): Promise<QueueSlot>;
+  /** This request will not reserve (no conversation named, or it failed first): let later ones on. */
+  skip(): void;
+}
+
+export class ArrivalOrder {
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly queue: ConversationQueue,
+    private readonly maxWaitMs = 1000,
+  ) {}
+
+  ticket(): ArrivalTicket {
+    const previous = this.tail;
+    let pass!: () => void;
+    const passed = new Promise<void>((resolve) => {
+      pass = resolve;
+    });
+    this.tail = passed;
+    let settled = false;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      return true;
+    };
+    return {
+      reserve: async (conversationId) => {
+        if (!settle()) return this.queue.reserve(conversationId);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([previous, new Promise((r) => (timer = setTimeout(r, this.maxWaitMs)))]);
+        clearTimeout(timer);
+        const slot = this.queue.reserve(conversationId);
+        // later tickets go once this one and every earlier one have passed
+        void previous.then(pass);
+        return slot;
+      },
+      skip: () => {
+        if (settle()) void previous.then(pass);
+      },
+    };
+  }
+}

@@ -5,12 +5,14 @@ import { AgentParams, PublicMessageResponse, SendMessageBody } from './schemas.j
 import { SEND_BODY_LIMIT, type GenniaRouteDeps } from './routes.js';
 
 /** gennia.md §3.1–3.2: send a message, sync or streamed. */
-export function chatRoutes(app: App, { chat, ctx, queue }: GenniaRouteDeps): void {
-  const config = { genniaScope: 'agent:run' as const };
-  // A send naming its conversation takes its place in that conversation's queue before any
-  // lookup (architecture.md step 4); the root onResponse hook gives an unused place back.
-  const reserveTurn = (req: FastifyRequest, body: SendMessageBody) => {
-    if (body.conversationId !== undefined) req.turn = queue.reserve(body.conversationId.toLowerCase());
+export function chatRoutes(app: App, { chat, ctx }: GenniaRouteDeps): void {
+  const config = { genniaScope: 'agent:run' as const, conversationInBody: true };
+  // A send naming its conversation joins that conversation's queue in arrival order (its
+  // arrival ticket, taken before auth) before any lookup (architecture.md step 4); the root
+  // onResponse hook gives an unused place back.
+  const reserveTurn = async (req: FastifyRequest, body: SendMessageBody) => {
+    if (body.conversationId === undefined) req.arrival?.skip();
+    else req.turn = await req.arrival!.reserve(body.conversationId.toLowerCase());
   };
 
   app.post(
@@ -27,7 +29,7 @@ export function chatRoutes(app: App, { chat, ctx, queue }: GenniaRouteDeps): voi
     },
     async (req, reply) => {
       const startedAt = Date.now() - reply.elapsedTime;
-      reserveTurn(req, req.body);
+      await reserveTurn(req, req.body);
       return chat.send(ctx(req, reply), req.params.agentPublicId, req.body, startedAt);
     },
   );
@@ -40,7 +42,7 @@ export function chatRoutes(app: App, { chat, ctx, queue }: GenniaRouteDeps): voi
       schema: { hide: true, params: AgentParams, body: SendMessageBody },
     },
     async (req, reply) => {
-      reserveTurn(req, req.body);
+      await reserveTurn(req, req.body);
       const events = await chat.stream(ctx(req, reply), req.params.agentPublicId, req.body);
       await sendGenniaSse(req, reply, events);
     },

@@ -53,7 +53,6 @@ export const genniaSurface: FastifyPluginAsync<GenniaSurfaceOptions> = async (fa
     agents: createGenniaAgents({ agents: services.agents, models }),
     models,
     ctx: (req, reply) => genniaContext(authDeps, req, reply),
-    queue: services.runtime.queue,
   };
 
   // 405 for known paths with another method; every other unknown path is an unserved one

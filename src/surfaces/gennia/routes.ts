@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../../features/context.js';
-import type { ConversationQueue } from '../../platform/runtime/conversation-queue.js';
 import type { GenniaAgents } from './agents.service.js';
 import type { GenniaChat } from './chat.service.js';
 import type { GenniaConversations } from './conversations.service.js';
@@ -13,7 +12,6 @@ export interface GenniaRouteDeps {
   agents: GenniaAgents;
   models: GenniaModels;
   ctx: (req: FastifyRequest, reply: FastifyReply) => RequestContext;
-  queue: ConversationQueue;
 }
 
 /** Send-message bodies may carry base64 attachments (README §5: 40 MiB). */

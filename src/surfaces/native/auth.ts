@@ -7,7 +7,7 @@ import { requireScope, type KeyPrincipal, type Principal } from '../../features/
 import type { OperatorAuth } from '../../features/workspaces/operator-token.js';
 import { AppError, InsufficientScopeError } from '../../platform/errors.js';
 import { bearerToken, headerValue } from '../../platform/http/headers.js';
-import type { QueueSlot } from '../../platform/runtime/conversation-queue.js';
+import type { ArrivalTicket, QueueSlot } from '../../platform/runtime/conversation-queue.js';
 import { mostRestrictive, type RateDecision, type RateLimits } from '../../platform/http/rate-limit.js';
 
 declare module 'fastify' {
@@ -16,6 +16,8 @@ declare module 'fastify' {
     rateDecision: RateDecision | undefined;
     /** This request's place in its conversation's generation queue (see conversationParam). */
     turn: QueueSlot | undefined;
+    /** Arrival ticket of a request naming its conversation in the body (conversationInBody). */
+    arrival: ArrivalTicket | undefined;
   }
 }
 

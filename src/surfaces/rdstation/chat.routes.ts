@@ -58,7 +58,7 @@ export function chatRoutes(app: App, { rd, ctx }: RdRouteDeps): void {
         bodyLimit: SEND_BODY_LIMIT,
         config: {
           rd: { credential: 'key', scope: 'agent:run' },
-          rdConversationInBody: true,
+          conversationInBody: true,
           rdAgentParam: 'agentId',
         },
         schema: { hide: true, params: AgentIdParams, body: SendBody },

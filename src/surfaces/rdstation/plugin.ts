@@ -25,8 +25,6 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** RD Station: `key` = Bearer secret key with `scope`; `ip` = unauthenticated, limited per client IP. */
     rd?: { credential: 'key'; scope: 'agent:run' | 'admin' } | { credential: 'ip' };
-    /** The body's `id` names the conversation whose generation queue the request joins (R1). */
-    rdConversationInBody?: boolean;
     /** Path parameter naming an agent: the key's allow-list is checked before the body (403). */
     rdAgentParam?: string;
   }
@@ -159,13 +157,13 @@ export const rdstationSurface: FastifyPluginAsync<RdStationOptions> = async (fas
 
   const ctx = (req: FastifyRequest, reply: FastifyReply) => requestContext({ rateLimits }, req, reply);
   const routeDeps: RdRouteDeps = { rd, ctx };
-  // R1 names its conversation in the body: take its place in the generation queue as soon as
-  // the body is read, so concurrent sends keep arrival order (README §6.3)
+  // R1 names its conversation in the body: join its generation queue as soon as the body is
+  // read, in arrival order (the arrival ticket), so concurrent sends keep it (README §6.3)
   app.addHook('preValidation', async (request) => {
+    if (!request.routeOptions.config.conversationInBody) return;
     const id = (request.body as { id?: unknown } | undefined)?.id;
-    if (request.routeOptions.config.rdConversationInBody && typeof id === 'string' && !request.turn) {
-      request.turn = services.runtime.queue.reserve(id);
-    }
+    if (typeof id === 'string' && !request.turn) request.turn = await request.arrival!.reserve(id);
+    else request.arrival?.skip();
   });
   chatRoutes(app, routeDeps);
   conversationRoutes(app, routeDeps);
