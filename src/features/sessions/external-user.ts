@@ -1,8 +1,7 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/client.js';
 import { conversations } from '../../platform/db/schema/index.js';
-import { newId } from '../../platform/ids.js';
-import type { ConversationRow } from './sessions.repo.js';
+import { insertSession, type ConversationRow } from './sessions.repo.js';
 
 /** A conversation started implicitly by a first message (Gennia send: no create endpoint). */
 export interface ExternalUserConversation {
@@ -45,27 +44,16 @@ export async function openConversationForExternalUser(
         .limit(1);
       if (open) return { conversation: open, created: false };
     }
-    const [row] = await tx
-      .insert(conversations)
-      .values({
-        id: newId(),
-        workspaceId: c.workspaceId,
-        agentId: c.agent.id,
-        kind: 'session',
-        channel: 'api',
-        status: 'active',
-        userId: null,
-        userReference: null,
-        externalUserId: c.externalUserId,
-        userData: {},
-        context: {},
-        metadata: c.metadata,
-        isTest: c.isTest,
-        expiresAt: new Date(c.now.getTime() + c.agent.idleTtlSeconds * 1000),
-        createdAt: c.now,
-        updatedAt: c.now,
-      })
-      .returning();
-    return { conversation: row!, created: true };
+    const conversation = await insertSession(tx, {
+      workspaceId: c.workspaceId,
+      agent: c.agent,
+      user: null,
+      context: {},
+      metadata: c.metadata,
+      now: c.now,
+      externalUserId: c.externalUserId,
+      isTest: c.isTest,
+    });
+    return { conversation, created: true };
   });
 }

@@ -23,7 +23,6 @@ import {
   workspaces,
 } from '../../platform/db/schema/index.js';
 import { NotFoundError } from '../../platform/errors.js';
-import { newId } from '../../platform/ids.js';
 import { getAgentOrThrow, type AgentRow } from '../agents/agents.repo.js';
 import { workspaceOf, type RequestContext } from '../context.js';
 import { assertAgentAllowed, requireScope } from '../keys/principal.js';
@@ -31,7 +30,12 @@ import { leadSettingsOf } from '../leads/lead-capture.js';
 import { leadsById, type LeadField, type LeadRow } from '../leads/leads.repo.js';
 import type { MessageRow } from '../messages/messages.mapper.js';
 import { textOf } from '../messages/messages.mapper.js';
-import { effectiveStatus, getConversationForPrincipal, type ConversationRow } from './sessions.repo.js';
+import {
+  effectiveStatus,
+  getConversationForPrincipal,
+  insertSession,
+  type ConversationRow,
+} from './sessions.repo.js';
 
 /**
  * Conversation queries of the RD Station surface (rdstation.md R1, R3–R5). RD conversations are
@@ -50,30 +54,18 @@ export interface NewRdConversation {
 }
 
 export async function insertRdConversation(db: DbOrTx, c: NewRdConversation): Promise<ConversationRow> {
-  const [row] = await db
-    .insert(conversations)
-    .values({
-      id: newId(),
-      workspaceId: c.workspaceId,
-      agentId: c.agent.id,
-      kind: 'session',
-      channel: 'api',
-      status: 'active',
-      userId: null,
-      userReference: null,
-      externalUserId: c.externalUserId,
-      userData: {},
-      context: {},
-      metadata: {},
-      isTest: c.isTest,
-      utm: c.utm,
-      leadId: c.leadId,
-      expiresAt: new Date(c.now.getTime() + c.agent.idleTtlSeconds * 1000),
-      createdAt: c.now,
-      updatedAt: c.now,
-    })
-    .returning();
-  return row!;
+  return insertSession(db, {
+    workspaceId: c.workspaceId,
+    agent: c.agent,
+    user: null,
+    context: {},
+    metadata: {},
+    now: c.now,
+    externalUserId: c.externalUserId,
+    isTest: c.isTest,
+    utm: c.utm,
+    leadId: c.leadId,
+  });
 }
 
 /**

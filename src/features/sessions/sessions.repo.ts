@@ -157,6 +157,11 @@ export async function insertSession(
     context: Record<string, unknown>;
     metadata: Record<string, unknown>;
     now: Date;
+    /** README §6.2: the bound user's reference unless a compat surface names its own. */
+    externalUserId?: string | null;
+    isTest?: boolean;
+    utm?: Record<string, unknown> | null;
+    leadId?: string | null;
   },
 ): Promise<ConversationRow> {
   const [row] = await db
@@ -170,10 +175,13 @@ export async function insertSession(
       status: 'active',
       userId: s.user?.id ?? null,
       userReference: s.user?.reference ?? null,
-      externalUserId: s.user?.reference ?? null,
+      externalUserId: s.externalUserId !== undefined ? s.externalUserId : (s.user?.reference ?? null),
       userData: {},
       context: s.context,
       metadata: s.metadata,
+      isTest: s.isTest ?? false,
+      utm: s.utm ?? null,
+      leadId: s.leadId ?? null,
       expiresAt: new Date(s.now.getTime() + s.agent.idleTtlSeconds * 1000),
       createdAt: s.now,
       updatedAt: s.now,
