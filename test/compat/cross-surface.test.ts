@@ -26,7 +26,7 @@ describe('one conversation across Gennia, RD Station, EvaGPT and the native API'
   it('is started on Gennia, read on RD Station, continued on EvaGPT and read back everywhere', async () => {
     const started = await g(t, 'POST', `/agents/${agentId}/messages`, key, { content: 'hello from gennia' });
     expect(started.statusCode, started.body).toBe(200);
-    conversationId = started.json<{ conversationPublicId: string }>().conversationPublicId;
+    conversationId = started.json<{ conversation: { publicId: string } }>().conversation.publicId;
 
     const onRd = await rd(t, 'GET', `/rest/conversations/${conversationId}`, key);
     expect(onRd.statusCode, onRd.body).toBe(200);
@@ -61,7 +61,7 @@ describe('one conversation across Gennia, RD Station, EvaGPT and the native API'
   });
 
   it('a key limited to another agent is refused on every surface, and nothing changes', async () => {
-    const limited = (await newKey(t, ws, { agent_ids: [otherAgent] })).key;
+    const limited = (await newKey(t, ws, { type: 'secret', agent_ids: [otherAgent] })).key;
     const gSend = await g(t, 'POST', `/agents/${agentId}/messages`, limited, {
       content: 'x',
       conversationId,
