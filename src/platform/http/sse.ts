@@ -1,19 +1,25 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { StreamEvent } from '../streams/stream-hub.js';
-
 export const KEEP_ALIVE_MS = 15_000;
+
+/** One event: `json` is its serialised data; `id` only on resumable streams (the replay buffer's ids). */
+export interface SseEvent {
+  id?: number | string;
+  event: string;
+  json: string;
+}
 
 /**
  * The one SSE writer (STYLE §10). Sends the headers Fastify has collected so far plus the SSE
  * ones, `retry: 3000`, each event as `id/event/data`, a keep-alive comment after 15 s of
  * silence, and closes after the source ends. A client that leaves only stops this reader:
- * the generation behind `events` keeps running and stays replayable.
+ * the generation behind `events` keeps running and stays replayable. `resumable: false` (a
+ * surface without resume, e.g. Gennia) sends no `retry:` line and no `id:` lines.
  */
 export async function sendSse(
   request: FastifyRequest,
   reply: FastifyReply,
-  events: (signal: AbortSignal) => AsyncIterable<StreamEvent>,
-  opts: { keepAliveMs?: number } = {},
+  events: (signal: AbortSignal) => AsyncIterable<SseEvent>,
+  opts: { keepAliveMs?: number; resumable?: boolean } = {},
 ): Promise<void> {
   const res = reply.raw;
   const gone = new AbortController();
@@ -60,11 +66,12 @@ export async function sendSse(
   );
 
   try {
-    await write('retry: 3000\n\n');
+    if (opts.resumable !== false) await write('retry: 3000\n\n');
     for await (const ev of events(gone.signal)) {
       if (gone.signal.aborted) break;
       lastWrite = Date.now();
-      await write(`id: ${ev.id}\nevent: ${ev.event}\ndata: ${ev.json}\n\n`);
+      const id = opts.resumable !== false && ev.id !== undefined ? `id: ${ev.id}\n` : '';
+      await write(`${id}event: ${ev.event}\ndata: ${ev.json}\n\n`);
     }
   } catch (err) {
     request.log.error({ err }, 'sse writer failed');

@@ -1,13 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
-import type { RequestContext } from '../../features/context.js';
 import type { KeysService } from '../../features/keys/keys.service.js';
 import { assertAgentAllowed, requireScope, type Scope } from '../../features/keys/principal.js';
 import { AppError, ServiceUnavailableError } from '../../platform/errors.js';
 import { bearerToken, headerValue } from '../../platform/http/headers.js';
 import type { RateLimits } from '../../platform/http/rate-limit.js';
 import type { GenerationTracker } from '../../platform/runtime/generation-tracker.js';
-import { chargeRequest, keyPrincipal } from '../native/auth.js';
+import { chargeRequest } from '../native/auth.js';
 import { GenniaError } from './errors.js';
 
 declare module 'fastify' {
@@ -54,20 +53,5 @@ export function genniaAuthHook(deps: GenniaAuthDeps) {
     const agentId = (request.params as { agentPublicId?: string } | undefined)?.agentPublicId;
     if (agentId !== undefined) assertAgentAllowed(principal, agentId);
     request.principal = principal;
-  };
-}
-
-/** What service verbs get: the caller, request id, logger, queue place and extra rate limits. */
-export function genniaContext(
-  deps: Pick<GenniaAuthDeps, 'rateLimits'>,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): RequestContext {
-  return {
-    principal: keyPrincipal(request),
-    requestId: request.id,
-    log: request.log,
-    turn: request.turn,
-    charge: (subject, limitPerMinute) => chargeRequest(deps, request, reply, subject, limitPerMinute),
   };
 }

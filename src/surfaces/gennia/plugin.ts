@@ -7,7 +7,8 @@ import type { App } from '../../platform/http/types.js';
 import { createPublicFetcher, DEFAULT_FETCH_POLICY } from '../../platform/net/public-fetch.js';
 import { createGenniaAgents } from './agents.service.js';
 import { agentRoutes } from './agents.routes.js';
-import { genniaAuthHook, genniaContext } from './auth.js';
+import { requestContext } from '../native/auth.js';
+import { genniaAuthHook } from './auth.js';
 import { createGenniaChat } from './chat.service.js';
 import { chatRoutes } from './chat.routes.js';
 import { createGenniaConversations } from './conversations.service.js';
@@ -52,7 +53,7 @@ export const genniaSurface: FastifyPluginAsync<GenniaSurfaceOptions> = async (fa
     conversations: createGenniaConversations({ db, clock }),
     agents: createGenniaAgents({ agents: services.agents, models }),
     models,
-    ctx: (req, reply) => genniaContext(authDeps, req, reply),
+    ctx: (req, reply) => requestContext(authDeps, req, reply),
   };
 
   // 405 for known paths with another method; every other unknown path is an unserved one
