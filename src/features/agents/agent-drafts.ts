@@ -21,9 +21,9 @@ import {
   type AgentVersionSummary,
   type NewDraftAgent,
 } from './agent-versions.js';
-import { AgentLimitReachedError, DraftHasNoModelError, withNameConflict } from './agents.errors.js';
+import { DraftHasNoModelError, withNameConflict } from './agents.errors.js';
 import {
-  countAgents,
+  insertAgentWithinLimit,
   findVersionRow,
   getAgentOrThrow,
   listAgentRowsWithTotal,
@@ -93,34 +93,28 @@ export function createAgentDrafts(deps: { db: Db; clock: Clock }): AgentDrafts {
       const now = clock.now();
       const row = await withNameConflict(() =>
         db.transaction(async (tx) => {
-          if (workspace.maxAgents !== null && (await countAgents(tx, workspaceId)) >= workspace.maxAgents) {
-            throw new AgentLimitReachedError(workspace.maxAgents);
-          }
-          const [inserted] = await tx
-            .insert(agents)
-            .values({
-              id: newId(),
-              workspaceId,
-              name: input.name,
-              description: input.description ?? null,
-              status: input.status ?? 'draft',
-              greeting: null,
-              historyLimit: 40,
-              idleTtlSeconds: 86_400,
-              sessionTokenTtlSeconds: 3600,
-              inactivity: { close_on_final: true },
-              outputFormat: 'markdown',
-              rateLimits: {},
-              metadata: {},
-              extras: input.extras ?? {},
-              draft: { ...EMPTY_DRAFT, ...input.draft },
-              latestVersion: 0,
-              hasUnpublishedChanges: false,
-              createdAt: now,
-              updatedAt: now,
-            })
-            .returning();
-          return inserted!;
+          const inserted = await insertAgentWithinLimit(tx, workspace, {
+            id: newId(),
+            workspaceId,
+            name: input.name,
+            description: input.description ?? null,
+            status: input.status ?? 'draft',
+            greeting: null,
+            historyLimit: 40,
+            idleTtlSeconds: 86_400,
+            sessionTokenTtlSeconds: 3600,
+            inactivity: { close_on_final: true },
+            outputFormat: 'markdown',
+            rateLimits: {},
+            metadata: {},
+            extras: input.extras ?? {},
+            draft: { ...EMPTY_DRAFT, ...input.draft },
+            latestVersion: 0,
+            hasUnpublishedChanges: false,
+            createdAt: now,
+            updatedAt: now,
+          });
+          return inserted;
         }),
       );
       return toAgentState(row);

@@ -3,6 +3,7 @@ import type { DbOrTx } from '../../platform/db/client.js';
 import { preparedQuery } from '../../platform/db/prepared.js';
 import { agents, agentVersions } from '../../platform/db/schema/index.js';
 import { AgentUnavailableError, NotFoundError } from '../../platform/errors.js';
+import { AgentLimitReachedError } from './agents.errors.js';
 import { isUuid } from '../../platform/ids.js';
 
 export type AgentRow = typeof agents.$inferSelect;
@@ -121,6 +122,19 @@ export async function listAgentRows(
     .orderBy(desc(agents.id))
     .limit(opts.limit + 1)
     .offset(opts.offset);
+}
+
+/** Inserts an agent unless the workspace is at its agent limit (call inside a transaction). */
+export async function insertAgentWithinLimit(
+  tx: DbOrTx,
+  workspace: { id: string; maxAgents: number | null },
+  values: typeof agents.$inferInsert,
+): Promise<AgentRow> {
+  if (workspace.maxAgents !== null && (await countAgents(tx, workspace.id)) >= workspace.maxAgents) {
+    throw new AgentLimitReachedError(workspace.maxAgents);
+  }
+  const [inserted] = await tx.insert(agents).values(values).returning();
+  return inserted!;
 }
 
 export async function countAgents(db: DbOrTx, workspaceId: string): Promise<number> {

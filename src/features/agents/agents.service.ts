@@ -8,7 +8,7 @@ import {
   type AgentRuntime,
 } from '../../platform/db/schema/index.js';
 import { invalidField, NotFoundError } from '../../platform/errors.js';
-import { AgentLimitReachedError, withNameConflict } from './agents.errors.js';
+import { withNameConflict } from './agents.errors.js';
 import { createAgentDrafts, type AgentDrafts } from './agent-drafts.js';
 import { insertVersion } from './agent-versions.js';
 import { newId } from '../../platform/ids.js';
@@ -16,7 +16,7 @@ import { assertJsonSize } from '../../platform/json-size.js';
 import { toPage, type Page } from '../../platform/http/pagination.js';
 import { getWorkspaceOrThrow } from '../workspaces/workspaces.repo.js';
 import {
-  countAgents,
+  insertAgentWithinLimit,
   getAgentOrThrow,
   listAgentRows,
   lockAgentOrThrow,
@@ -135,37 +135,31 @@ export function createAgentsService(deps: {
       };
       const row = await withNameConflict(() =>
         db.transaction(async (tx) => {
-          if (workspace.maxAgents !== null && (await countAgents(tx, workspaceId)) >= workspace.maxAgents) {
-            throw new AgentLimitReachedError(workspace.maxAgents);
-          }
-          const [inserted] = await tx
-            .insert(agents)
-            .values({
-              id: newId(),
-              workspaceId,
-              name: input.name,
-              description: input.description ?? null,
-              status: input.status ?? 'active',
-              greeting: input.greeting ?? null,
-              historyLimit: input.history_limit ?? 40,
-              idleTtlSeconds: input.idle_ttl_seconds ?? 86_400,
-              sessionTokenTtlSeconds: input.session_token_ttl_seconds ?? 3600,
-              inactivity: { close_on_final: true, ...input.inactivity },
-              outputFormat: input.output_format ?? 'markdown',
-              rateLimits: input.rate_limits ?? {},
-              metadata: input.metadata ?? {},
-              extras: {},
-              draft: runtime,
-              latestVersion: 0,
-              createdAt: now,
-              updatedAt: now,
-            })
-            .returning();
-          const version = await insertVersion(tx, inserted!, runtime, now);
+          const inserted = await insertAgentWithinLimit(tx, workspace, {
+            id: newId(),
+            workspaceId,
+            name: input.name,
+            description: input.description ?? null,
+            status: input.status ?? 'active',
+            greeting: input.greeting ?? null,
+            historyLimit: input.history_limit ?? 40,
+            idleTtlSeconds: input.idle_ttl_seconds ?? 86_400,
+            sessionTokenTtlSeconds: input.session_token_ttl_seconds ?? 3600,
+            inactivity: { close_on_final: true, ...input.inactivity },
+            outputFormat: input.output_format ?? 'markdown',
+            rateLimits: input.rate_limits ?? {},
+            metadata: input.metadata ?? {},
+            extras: {},
+            draft: runtime,
+            latestVersion: 0,
+            createdAt: now,
+            updatedAt: now,
+          });
+          const version = await insertVersion(tx, inserted, runtime, now);
           const [published] = await tx
             .update(agents)
             .set({ latestVersion: version })
-            .where(eq(agents.id, inserted!.id))
+            .where(eq(agents.id, inserted.id))
             .returning();
           return published!;
         }),

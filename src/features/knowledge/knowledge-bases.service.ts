@@ -13,6 +13,7 @@ import { getWorkspaceOrThrow } from '../workspaces/workspaces.repo.js';
 import {
   baseCounts,
   getKnowledgeBaseOrThrow,
+  liveKnowledgeBase,
   missingKnowledgeBaseIds,
   toKnowledgeBase,
 } from './knowledge.repo.js';
@@ -56,13 +57,7 @@ export function createKnowledgeBasesService(deps: { db: Db; clock: Clock }): Kno
     const [row] = await db
       .select({ base: knowledgeBases, ...baseCounts })
       .from(knowledgeBases)
-      .where(
-        and(
-          eq(knowledgeBases.id, id),
-          eq(knowledgeBases.workspaceId, workspaceId),
-          isNull(knowledgeBases.deletedAt),
-        ),
-      );
+      .where(liveKnowledgeBase(workspaceId, id));
     if (!row) throw new NotFoundError('knowledge base', id);
     return toKnowledgeBase(row.base, row);
   }
@@ -122,13 +117,7 @@ export function createKnowledgeBasesService(deps: { db: Db; clock: Clock }): Kno
         db
           .update(knowledgeBases)
           .set(set)
-          .where(
-            and(
-              eq(knowledgeBases.id, id),
-              eq(knowledgeBases.workspaceId, workspaceId),
-              isNull(knowledgeBases.deletedAt),
-            ),
-          )
+          .where(liveKnowledgeBase(workspaceId, id))
           .returning({ id: knowledgeBases.id }),
       );
       if (updated.length === 0) throw new NotFoundError('knowledge base', id);
@@ -142,13 +131,7 @@ export function createKnowledgeBasesService(deps: { db: Db; clock: Clock }): Kno
       const deleted = await db
         .update(knowledgeBases)
         .set({ deletedAt: now, updatedAt: now })
-        .where(
-          and(
-            eq(knowledgeBases.id, id),
-            eq(knowledgeBases.workspaceId, workspaceId),
-            isNull(knowledgeBases.deletedAt),
-          ),
-        )
+        .where(liveKnowledgeBase(workspaceId, id))
         .returning({ id: knowledgeBases.id });
       if (deleted.length === 0) throw new NotFoundError('knowledge base', id);
     },

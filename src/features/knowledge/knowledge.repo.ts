@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { knowledgeBases, knowledgeFiles, knowledgeRecords } from '../../platform/db/schema/index.js';
 import { NotFoundError } from '../../platform/errors.js';
@@ -34,6 +34,15 @@ export async function missingKnowledgeBaseIds(
   return unique.filter((id) => !live.has(id));
 }
 
+/** The knowledge base `id` of the workspace, not deleted (a WHERE condition). */
+export function liveKnowledgeBase(workspaceId: string, id: string): SQL {
+  return and(
+    eq(knowledgeBases.id, id),
+    eq(knowledgeBases.workspaceId, workspaceId),
+    isNull(knowledgeBases.deletedAt),
+  )!;
+}
+
 /** Tenant-scoped fetch-or-throw: deleted, missing, malformed and foreign ids are all 404. */
 export async function getKnowledgeBaseOrThrow(
   db: DbOrTx,
@@ -41,16 +50,7 @@ export async function getKnowledgeBaseOrThrow(
   id: string,
 ): Promise<KnowledgeBaseRow> {
   if (!isUuid(id)) throw new NotFoundError('knowledge base', id);
-  const [row] = await db
-    .select()
-    .from(knowledgeBases)
-    .where(
-      and(
-        eq(knowledgeBases.id, id),
-        eq(knowledgeBases.workspaceId, workspaceId),
-        isNull(knowledgeBases.deletedAt),
-      ),
-    );
+  const [row] = await db.select().from(knowledgeBases).where(liveKnowledgeBase(workspaceId, id));
   if (!row) throw new NotFoundError('knowledge base', id);
   return row;
 }
