@@ -156,7 +156,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
   // Outside any surface (unknown paths) the native envelope answers; 405 when only the method is wrong.
   app.setErrorHandler((err, req, reply) => sendNativeError(err, req, reply));
   app.setNotFoundHandler((req, reply) => {
-    const allow = methods.allowed(req.url);
+    const allow = methods.allowedInstead(req.method, req.url);
     if (allow.length > 0) {
       reply.header('Allow', allow.join(', '));
       return sendNativeError(

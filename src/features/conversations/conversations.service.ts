@@ -57,6 +57,8 @@ export interface ConversationFilters {
   created_after?: string;
   created_before?: string;
   search?: string;
+  /** Test conversations (Gennia `isTest`, RD Station `preview`, dashboard playground sessions). */
+  is_test?: boolean;
   /** `metadata.<key>=<value>` query parameters, exact string match. */
   metadata?: Record<string, string>;
   /** Key principals with an agent allow-list see only those agents. */
@@ -182,6 +184,7 @@ export function createConversationsService(deps: { db: Db; clock: Clock }): Conv
       if (f.status === 'expired') {
         conds.push(or(eq(c.status, 'expired'), and(eq(c.status, 'active'), lt(c.expiresAt, now)))!);
       }
+      if (f.is_test !== undefined) conds.push(eq(c.isTest, f.is_test));
       if (f.created_after) conds.push(gte(c.createdAt, new Date(f.created_after)));
       if (f.created_before) conds.push(lt(c.createdAt, new Date(f.created_before)));
       for (const [k, v] of Object.entries(f.metadata ?? {})) conds.push(sql`${c.metadata} ->> ${k} = ${v}`);

@@ -189,6 +189,49 @@ describe('GET /v1/admin/workspaces/{ws}/conversations', () => {
     expect(await ids('metadata.missing=x')).toEqual([]);
   });
 
+  it('is_test=false hides test conversations, true lists only them (Papo extension); A6 marks them', async () => {
+    const world = await newWorld(t);
+    const real = await newSession(t, world);
+    const test = await t.app.inject({
+      method: 'POST',
+      url: `/v1/agents/${world.agentId}/sessions`,
+      headers: { 'x-api-key': world.key },
+      payload: { is_test: true, metadata: { from: 'playground' } },
+    });
+    expect(test.statusCode, test.body).toBe(200);
+    const session = test.json<{ id: string; is_test: boolean }>();
+    expect(session.is_test).toBe(true);
+    const a8 = await t.app.inject({
+      method: 'GET',
+      url: `/v1/agents/sessions/${session.id}`,
+      headers: { 'x-api-key': world.key },
+    });
+    expect(a8.json<{ is_test: boolean }>().is_test).toBe(true);
+    const plain = await t.app.inject({
+      method: 'GET',
+      url: `/v1/agents/sessions/${real}`,
+      headers: { 'x-api-key': world.key },
+    });
+    expect(plain.json<{ is_test: boolean }>().is_test).toBe(false);
+
+    expect(await ids('', world.workspaceId)).toEqual([session.id, real]);
+    expect(await ids('is_test=false', world.workspaceId)).toEqual([real]);
+    expect(await ids('is_test=true', world.workspaceId)).toEqual([session.id]);
+    expect(await ids(`is_test=true&search=${session.id}`, world.workspaceId)).toEqual([session.id]);
+    expect(await ids(`is_test=false&search=${session.id}`, world.workspaceId)).toEqual([]);
+    const bad = expectError(await list('is_test=maybe', world.workspaceId), 422, 'validation_error');
+    expect(bad.error.context['issues']).toEqual([expect.objectContaining({ location: 'query', path: 'is_test' })]);
+    // a non-boolean is_test on A6 changes nothing
+    const badCreate = await t.app.inject({
+      method: 'POST',
+      url: `/v1/agents/${world.agentId}/sessions`,
+      headers: { 'x-api-key': world.key },
+      payload: { is_test: 'yes please' },
+    });
+    expectError(badCreate, 422, 'validation_error');
+    expect(await ids('', world.workspaceId)).toEqual([session.id, real]);
+  });
+
   it('searches message text, ids and the bound user, case-insensitively', async () => {
     expect(await ids('search=banana')).toEqual([s.banana]);
     expect(await ids('search=BANANA%20SPLIT')).toEqual([s.banana]);

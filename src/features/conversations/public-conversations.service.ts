@@ -37,6 +37,16 @@ export interface ConversationState {
   metadata: Record<string, unknown>;
 }
 
+/** What a chat widget shows before a conversation exists (Papo extension of the Public Chat API). */
+export interface PublicAgentProfile {
+  id: string;
+  name: string;
+  greeting: string | null;
+  avatar_url: string | null;
+  /** Whether a conversation can be started now (agent active with a published version). */
+  available: boolean;
+}
+
 export interface CreateConversationInput {
   agent_id: string;
   user_data?: Record<string, unknown>;
@@ -60,6 +70,8 @@ export function toState(row: ConversationRow, now: Date): ConversationState {
 }
 
 export interface PublicConversationsService {
+  /** The agent's public profile for widgets: same key, origin and allow-list checks as P1. */
+  getAgentProfile(ctx: RequestContext, agentId: string, origin: string | undefined): Promise<PublicAgentProfile>;
   /** P1: a `web_chat` conversation and its first session token. */
   createConversation(
     ctx: RequestContext,
@@ -81,6 +93,20 @@ export function createPublicConversationsService(deps: {
 }): PublicConversationsService {
   const { db, clock, tokens } = deps;
   return {
+    async getAgentProfile(ctx, agentId, origin) {
+      assertOriginAllowed(ctx.principal, origin);
+      assertAgentAllowed(ctx.principal, agentId);
+      const agent = await getAgentOrThrow(db, workspaceOf(ctx), agentId);
+      const avatar = agent.extras['avatar_url'];
+      return {
+        id: agent.id,
+        name: agent.name,
+        greeting: agent.greeting,
+        avatar_url: typeof avatar === 'string' ? avatar : null,
+        available: agent.status === 'active' && agent.latestVersion > 0,
+      };
+    },
+
     async createConversation(ctx, input, origin) {
       assertJsonSize('user_data', input.user_data);
       assertJsonSize('context', input.context);

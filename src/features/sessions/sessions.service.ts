@@ -31,6 +31,8 @@ export interface Session {
   expires_at: string;
   context: Record<string, unknown>;
   metadata: Record<string, unknown>;
+  /** Papo extension: a test conversation, hidden from the dashboard inbox by default. */
+  is_test: boolean;
 }
 
 export interface Termination {
@@ -44,6 +46,7 @@ export interface CreateSessionInput {
   user?: SessionUserRef;
   context?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  is_test?: boolean;
 }
 
 export interface SessionFilters {
@@ -77,6 +80,7 @@ export function toSession(row: ConversationRow, now: Date, liveRefs: Map<string,
     expires_at: row.expiresAt.toISOString(),
     context: row.context,
     metadata: row.metadata,
+    is_test: row.isTest,
   };
 }
 
@@ -105,6 +109,7 @@ export function createSessionsService(deps: { db: Db; clock: Clock }): SessionsS
         user,
         context: input.context ?? {},
         metadata: input.metadata ?? {},
+        isTest: input.is_test ?? false,
         now,
       });
       return toSession(row, now, new Map());

@@ -20,8 +20,14 @@ export class MethodRouter {
     }
   }
 
-  allowed(url: string): string[] {
+  /**
+   * The methods to name in a 405's Allow header for a request that found no handler, or none
+   * when the path is unknown or its own method is routed there (HEAD counts as GET): then a
+   * handler sent it to not-found (e.g. a missing static file) and the answer is a 404.
+   */
+  allowedInstead(method: string, url: string): string[] {
     const path = url.split('?')[0] ?? url;
-    return METHODS.filter((m) => this.router.find(m, path) !== null);
+    const allow = METHODS.filter((m) => this.router.find(m, path) !== null);
+    return allow.includes(method === 'HEAD' ? 'GET' : (method as HTTPMethod)) ? [] : allow;
   }
 }

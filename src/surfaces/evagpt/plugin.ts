@@ -78,7 +78,7 @@ const evagptApi: FastifyPluginAsync<EvagptSurfaceOptions & { knowledge: Knowledg
   app.addHook('onRoute', (route) => methods.add(route.method, route.url));
   app.setErrorHandler((err, req, reply) => sendProblem(err, req, reply));
   app.setNotFoundHandler((req, reply) => {
-    const allow = methods.allowed(req.url);
+    const allow = methods.allowedInstead(req.method, req.url);
     if (allow.length > 0) {
       reply.header('Allow', allow.join(', '));
       return sendProblem(

@@ -61,7 +61,7 @@ export const genniaSurface: FastifyPluginAsync<GenniaSurfaceOptions> = async (fa
   app.addHook('onRoute', (route) => methods.add(route.method, route.url));
   app.setErrorHandler((err, req, reply) => sendGenniaError(err, req, reply));
   app.setNotFoundHandler((req, reply) => {
-    const allow = methods.allowed(req.url);
+    const allow = methods.allowedInstead(req.method, req.url);
     if (allow.length > 0) {
       const message = `${req.method} is not allowed here; use ${allow.join(', ')}.`;
       return sendGenniaError(

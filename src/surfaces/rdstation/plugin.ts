@@ -105,7 +105,7 @@ export const rdstationSurface: FastifyPluginAsync<RdStationOptions> = async (fas
   app.setNotFoundHandler((req, reply) => {
     const path = (req.url.split('?')[0] ?? '').slice(prefix.length);
     const unserved = UNSERVED.some((u) => u.methods.includes(req.method) && u.path.test(path));
-    const allow = unserved ? [] : methods.allowed(req.url);
+    const allow = unserved ? [] : methods.allowedInstead(req.method, req.url);
     if (allow.length > 0) {
       return sendRdError(
         new RdHttpError(405, `${req.method} is not supported here; use ${allow.join(', ')}.`, {

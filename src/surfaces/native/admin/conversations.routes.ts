@@ -14,6 +14,12 @@ const ListQuery = Type.Composite(
         Type.Union([Type.Literal('active'), Type.Literal('closed'), Type.Literal('expired')]),
       ),
       user_id: Type.Optional(Type.String({ format: 'uuid' })),
+      is_test: Type.Optional(
+        Type.Boolean({
+          description:
+            'Papo extension: `false` hides test conversations (Gennia `isTest`, RD Station `preview`, sessions created with `is_test`), `true` lists only them; absent lists all.',
+        }),
+      ),
       created_after: Type.Optional(DateTime),
       created_before: Type.Optional(DateTime),
       search: Type.Optional(

@@ -24,6 +24,9 @@ export const Session = Type.Object(
     expires_at: Type.String({ format: 'date-time', description: 'Last activity + the agent idle TTL.' }),
     context: FreeObject(),
     metadata: FreeObject(),
+    is_test: Type.Boolean({
+      description: 'Papo extension: a test conversation, hidden from the dashboard inbox by default.',
+    }),
   },
   { $id: 'Session' },
 );
@@ -42,6 +45,12 @@ const CreateSessionBody = Type.Object({
   user: Type.Optional(SessionUser),
   context: Type.Optional(FreeObject('Injected into the system context as a <context> JSON block.')),
   metadata: Type.Optional(FreeObject('Integrator storage, not seen by the agent.')),
+  is_test: Type.Optional(
+    Type.Boolean({
+      description:
+        'Papo extension: marks a test conversation (e.g. the dashboard playground); hidden from the dashboard inbox by default.',
+    }),
+  ),
 });
 
 const SessionListQuery = Type.Composite([

@@ -43,6 +43,19 @@ export const ConversationState = Type.Object(
   { $id: 'ConversationState' },
 );
 
+const AgentProfile = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    greeting: Nullable(Type.String({ description: 'First assistant message a widget shows.' })),
+    avatar_url: Nullable(Type.String()),
+    available: Type.Boolean({
+      description: 'Whether a conversation can be started now (the agent is active and published).',
+    }),
+  },
+  { $id: 'PublicAgentProfile' },
+);
+
 const CreateBody = Type.Object({
   agent_id: Type.String({ format: 'uuid', description: 'Agent to talk to.' }),
   user_data: Type.Optional(
@@ -60,10 +73,27 @@ const keySecurity = [{ ApiKey: [] }];
 export const tokenSecurity = [{ SessionToken: [] }];
 const origin = (req: FastifyRequest) => headerValue(req, 'origin');
 
-export const publicConversationSchemas = [SessionToken, ConversationState];
+export const publicConversationSchemas = [SessionToken, ConversationState, AgentProfile];
 
 export function conversationRoutes(app: App, { services, ctx }: PublicApiDeps): void {
   const svc = services.publicConversations;
+
+  app.get(
+    '/:agent_id/profile',
+    {
+      config: { auth: 'public-key' },
+      schema: {
+        tags,
+        security: keySecurity,
+        summary: "Papo extension · An agent's public profile (greeting, name) for chat widgets",
+        description:
+          'What a widget shows before the first message: no conversation is created. Same key, `Origin` and allow-list checks as P1.',
+        params: Type.Object({ agent_id: Type.String({ description: 'Agent id' }) }),
+        response: { 200: Type.Ref('PublicAgentProfile'), ...errorResponses(401, 403, 404, 429) },
+      },
+    },
+    async (req, reply) => svc.getAgentProfile(ctx(req, reply), req.params.agent_id, origin(req)),
+  );
 
   app.post(
     '/conversations',

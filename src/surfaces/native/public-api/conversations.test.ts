@@ -436,3 +436,67 @@ describe('CORS', () => {
     expect(agent.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
+
+describe('Papo extension · GET /v1/public/agents/{agent_id}/profile (widget profile)', () => {
+  const profile = (s: Setup, headers: Headers = {}, agent = s.agent) =>
+    call(t.app, 'GET', `${P}/${agent}/profile`, { 'x-api-key': s.pk, ...headers });
+
+  it("answers the agent's current greeting and name without creating a conversation", async () => {
+    const s = await setup({}, { name: 'Ana da Loja', greeting: 'Olá! Em que posso ajudar?' });
+    const res = await profile(s);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({
+      id: s.agent,
+      name: 'Ana da Loja',
+      greeting: 'Olá! Em que posso ajudar?',
+      avatar_url: null,
+      available: true,
+    });
+    const admin = await call(t.app, 'GET', `/v1/admin/workspaces/${s.ws}/conversations`, operatorHeaders);
+    expect(admin.json<{ items: unknown[] }>().items).toEqual([]);
+
+    // an edit shows on the next read (no snippet to update)
+    const patch = await call(
+      t.app,
+      'PATCH',
+      `/v1/admin/workspaces/${s.ws}/agents/${s.agent}`,
+      operatorHeaders,
+      { greeting: 'Oi de novo' },
+    );
+    expect(patch.statusCode, patch.body).toBe(200);
+    expect((await profile(s)).json<{ greeting: string }>().greeting).toBe('Oi de novo');
+  });
+
+  it('reports an agent that cannot take conversations as unavailable, and a missing one as 404', async () => {
+    const s = await setup();
+    await setAgentStatus(t, s.ws, s.agent, 'inactive');
+    const res = await profile(s);
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ available: boolean; greeting: unknown }>()).toMatchObject({
+      available: false,
+      greeting: null,
+    });
+    expectError(await profile(s, {}, MISSING_ID), 404, 'not_found');
+    expectError(await profile(s, {}, 'not-a-uuid'), 404, 'not_found');
+    const other = await setup();
+    expectError(await profile(s, {}, other.agent), 404, 'not_found');
+  });
+
+  it('checks the key, the allowed origins and the allow-list as P1 does', async () => {
+    const s = await setup({ allowed_origins: ['https://shop.example.com'] });
+    expect((await profile(s, { origin: 'https://shop.example.com' })).statusCode).toBe(200);
+    expectError(await profile(s, { origin: 'https://evil.example.com' }), 403, 'origin_not_allowed');
+    expectError(await profile(s), 403, 'origin_not_allowed');
+    expectError(await call(t.app, 'GET', `${P}/${s.agent}/profile`, {}), 401, 'missing_api_key');
+    // the profile route does not shadow the known P1 path: GET there is still a 405
+    const p1 = await call(t.app, 'GET', `${P}/conversations`, {});
+    expectError(p1, 405, 'method_not_allowed');
+    expect(p1.headers['allow']).toBe('POST');
+    expectError(await profile({ ...s, pk: 'papo_pk_nope' }), 401, 'invalid_api_key');
+    const other = await newAgent(t, s.ws);
+    const limited = await newKey(t, s.ws, { type: 'public', name: 'one agent', agent_ids: [other] });
+    expectError(await profile({ ...s, pk: limited.key }), 403, 'agent_not_allowed');
+    // secret keys from backends carry no origin rules
+    expect((await profile({ ...s, pk: s.sk })).statusCode).toBe(200);
+  });
+});
