@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { AppDeps } from './app.js';
 import { createPublicFetcher, DEFAULT_FETCH_POLICY } from './platform/net/public-fetch.js';
+import { createAbilitiesService, type AbilitiesService } from './features/abilities/abilities.js';
 import { createAgentsService, type AgentsService } from './features/agents/agents.service.js';
 import { createFilesService, type FilesService } from './features/files/files.service.js';
 import {
@@ -52,6 +53,7 @@ export interface Services {
   workspaces: WorkspacesService;
   keys: KeysService;
   agents: AgentsService;
+  abilities: AbilitiesService;
   users: UsersService;
   sessions: SessionsService;
   messages: MessagesService;
@@ -99,6 +101,7 @@ export function createServices(deps: AppDeps): Services {
       defaultModel: config.defaultModel,
       isKnownModel: (m) => deps.gateway.isKnownModel(m),
     }),
+    abilities: createAbilitiesService({ db, clock }),
     users: createUsersService({ db, clock }),
     sessions: createSessionsService({ db, clock }),
     messages: createMessagesService(messageDeps),

@@ -1,9 +1,10 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Clock } from '../../platform/clock.js';
-import type { Db } from '../../platform/db/client.js';
+import type { Db, DbOrTx } from '../../platform/db/client.js';
 import { agents } from '../../platform/db/schema/index.js';
+import { NotFoundError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import { getAgentOrThrow, type AgentRow } from '../agents/agents.repo.js';
+import { getAgentOrThrow, lockAgentOrThrow, type AgentRow } from '../agents/agents.repo.js';
 import { workspaceOf, type RequestContext } from '../context.js';
 import { assertAgentAllowed, requireScope } from '../keys/principal.js';
 
@@ -18,6 +19,7 @@ export interface Ability {
   description: string | null;
   instructions: string;
   createdAt: Date;
+  updatedAt: Date;
 }
 
 interface StoredAbility {
@@ -26,6 +28,7 @@ interface StoredAbility {
   description: string | null;
   instructions: string;
   created_at: string;
+  updated_at?: string;
 }
 
 export interface AbilityInput {
@@ -35,6 +38,37 @@ export interface AbilityInput {
 }
 
 export type CreateAbilityResult = { ok: true; ability: Ability } | { ok: false; reason: 'name_taken' };
+
+interface AbilityDeps {
+  db: Db;
+  clock: Clock;
+}
+
+/** Abilities of an agent (EvaGPT E3, and the management API for the dashboard). */
+export interface AbilitiesService {
+  /** The name is unique per agent, case-insensitively. */
+  create(ctx: RequestContext, agentId: string, input: AbilityInput): Promise<CreateAbilityResult>;
+  /** Oldest first: the order they appear in the system context. */
+  list(ctx: RequestContext, agentId: string): Promise<Ability[]>;
+  /** 404 when the agent has no such ability. */
+  update(
+    ctx: RequestContext,
+    agentId: string,
+    abilityId: string,
+    patch: Partial<AbilityInput>,
+  ): Promise<CreateAbilityResult>;
+  /** 404 when the agent has no such ability. */
+  delete(ctx: RequestContext, agentId: string, abilityId: string): Promise<void>;
+}
+
+export function createAbilitiesService(deps: AbilityDeps): AbilitiesService {
+  return {
+    create: (ctx, agentId, input) => createAbility(deps, ctx, agentId, input),
+    list: (ctx, agentId) => listAbilities(deps, ctx, agentId),
+    update: (ctx, agentId, abilityId, patch) => updateAbility(deps, ctx, agentId, abilityId, patch),
+    delete: (ctx, agentId, abilityId) => deleteAbility(deps, ctx, agentId, abilityId),
+  };
+}
 
 /** The agent's abilities as stored (entries that are not well-formed are skipped). */
 export function agentAbilities(agent: Pick<AgentRow, 'id' | 'extras'>): Ability[] {
@@ -50,6 +84,7 @@ export function agentAbilities(agent: Pick<AgentRow, 'id' | 'extras'>): Ability[
             description: typeof a.description === 'string' ? a.description : null,
             instructions: a.instructions,
             createdAt: new Date(a.created_at ?? 0),
+            updatedAt: new Date(a.updated_at ?? a.created_at ?? 0),
           },
         ]
       : [],
@@ -73,8 +108,8 @@ export function abilitiesSystemBlock(agent: Pick<AgentRow, 'id' | 'extras'>): st
  * Adds an ability (EvaGPT E3). The name is unique per agent, case-insensitively; the check and
  * the append are one conditional UPDATE, so concurrent creates cannot both win.
  */
-export async function createAbility(
-  deps: { db: Db; clock: Clock },
+async function createAbility(
+  deps: AbilityDeps,
   ctx: RequestContext,
   agentId: string,
   input: AbilityInput,
@@ -121,6 +156,88 @@ export async function createAbility(
       description: stored.description,
       instructions: stored.instructions,
       createdAt: now,
+      updatedAt: now,
     },
   };
+}
+
+async function listAbilities(deps: AbilityDeps, ctx: RequestContext, agentId: string): Promise<Ability[]> {
+  requireScope(ctx.principal, 'admin');
+  assertAgentAllowed(ctx.principal, agentId);
+  return agentAbilities(await getAgentOrThrow(deps.db, workspaceOf(ctx), agentId));
+}
+
+/**
+ * Edits one ability (applies from the next reply, like every ability change). The agent row is
+ * locked for the read-modify-write, so concurrent edits and the unique name check serialize.
+ */
+async function updateAbility(
+  deps: AbilityDeps,
+  ctx: RequestContext,
+  agentId: string,
+  abilityId: string,
+  patch: Partial<AbilityInput>,
+): Promise<CreateAbilityResult> {
+  requireScope(ctx.principal, 'admin');
+  assertAgentAllowed(ctx.principal, agentId);
+  return deps.db.transaction(async (tx) => {
+    const agent = await lockAgentOrThrow(tx, workspaceOf(ctx), agentId);
+    const list = storedAbilities(agent);
+    const at = list.findIndex((a) => a.id === abilityId);
+    if (at < 0) throw new NotFoundError('ability', abilityId);
+    const name = patch.name ?? list[at]!.name;
+    if (list.some((a, i) => i !== at && a.name.toLowerCase() === name.toLowerCase())) {
+      return { ok: false, reason: 'name_taken' } as const;
+    }
+    const now = deps.clock.now();
+    const updated: StoredAbility = {
+      ...list[at]!,
+      name,
+      description: patch.description !== undefined ? patch.description : list[at]!.description,
+      instructions: patch.instructions ?? list[at]!.instructions,
+      updated_at: now.toISOString(),
+    };
+    list[at] = updated;
+    await writeAbilities(tx, agent, list, now);
+    return {
+      ok: true,
+      ability: agentAbilities({ id: agent.id, extras: { abilities: [updated] } })[0]!,
+    } as const;
+  });
+}
+
+async function deleteAbility(
+  deps: AbilityDeps,
+  ctx: RequestContext,
+  agentId: string,
+  abilityId: string,
+): Promise<void> {
+  requireScope(ctx.principal, 'admin');
+  assertAgentAllowed(ctx.principal, agentId);
+  await deps.db.transaction(async (tx) => {
+    const agent = await lockAgentOrThrow(tx, workspaceOf(ctx), agentId);
+    const list = storedAbilities(agent);
+    const kept = list.filter((a) => a.id !== abilityId);
+    if (kept.length === list.length) throw new NotFoundError('ability', abilityId);
+    await writeAbilities(tx, agent, kept, deps.clock.now());
+  });
+}
+
+/** The stored entries that are well-formed, as agentAbilities reads them. */
+function storedAbilities(agent: Pick<AgentRow, 'id' | 'extras'>): StoredAbility[] {
+  return agentAbilities(agent).map((a) => ({
+    id: a.id,
+    name: a.name,
+    description: a.description,
+    instructions: a.instructions,
+    created_at: a.createdAt.toISOString(),
+    updated_at: a.updatedAt.toISOString(),
+  }));
+}
+
+async function writeAbilities(tx: DbOrTx, agent: AgentRow, list: StoredAbility[], now: Date): Promise<void> {
+  await tx
+    .update(agents)
+    .set({ extras: { ...agent.extras, abilities: list }, updatedAt: now })
+    .where(eq(agents.id, agent.id));
 }

@@ -28,7 +28,12 @@ export interface KnowledgeFilesService {
   uploadFile(ctx: RequestContext, baseId: string, upload: KnowledgeUpload): Promise<KnowledgeFile>;
   listFiles(ctx: RequestContext, baseId: string, page: KeysetPage): Promise<KeysetResult<KnowledgeFile>>;
   /** Deletes the file, its bytes and every record made from it; cancels processing in flight. */
-  deleteFile(ctx: RequestContext, fileId: string): Promise<{ recordsDeleted: number }>;
+  /** `knowledgeBaseId`: answer 404 unless the file belongs to that knowledge base. */
+  deleteFile(
+    ctx: RequestContext,
+    fileId: string,
+    opts?: { knowledgeBaseId?: string },
+  ): Promise<{ recordsDeleted: number }>;
   readFile(ctx: RequestContext, fileId: string): Promise<{ file: KnowledgeFile; data: Buffer }>;
   /** Resolves once no file is being processed (tests; shutdown waits through the tracker). */
   idle(): Promise<void>;
@@ -174,12 +179,15 @@ export function createKnowledgeFilesService(deps: {
       return keysetResult(rows, page, total, (r) => toKnowledgeFile(r, counts.get(r.id) ?? 0));
     },
 
-    async deleteFile(ctx, fileId) {
+    async deleteFile(ctx, fileId, opts = {}) {
       requireScope(ctx.principal, 'admin');
       const workspaceId = workspaceOf(ctx);
       const { storageKey, recordsDeleted } = await db.transaction(async (tx) => {
         // the row lock waits for a processing transaction in flight, so its records are seen here
         const row = await getKnowledgeFileOrThrow(tx, workspaceId, fileId, { lock: true });
+        if (opts.knowledgeBaseId !== undefined && row.knowledgeBaseId !== opts.knowledgeBaseId) {
+          throw new NotFoundError('file', fileId);
+        }
         const records = await tx
           .delete(knowledgeRecords)
           .where(eq(knowledgeRecords.fileId, row.id))

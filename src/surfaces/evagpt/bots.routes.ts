@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import { createAbility } from '../../features/abilities/abilities.js';
 import type { Agent } from '../../features/agents/agents.service.js';
 import { assertAgentAllowed } from '../../features/keys/principal.js';
 import { Ability_, Bot, toAbility, toBot } from './schemas.js';
@@ -15,7 +14,7 @@ const AbilityBody = Type.Object({
 });
 
 /** evagpt.md §4: E1–E3. */
-export function botRoutes({ app, services, ctx, db, clock }: EvagptRouteDeps): void {
+export function botRoutes({ app, services, ctx }: EvagptRouteDeps): void {
   app.get(
     '/bot',
     {
@@ -70,7 +69,7 @@ export function botRoutes({ app, services, ctx, db, clock }: EvagptRouteDeps): v
       schema: { hide: true, params: BotParams, body: AbilityBody, response: { 200: Ability_ } },
     },
     async (req, reply) => {
-      const result = await createAbility({ db, clock }, ctx(req, reply), req.params.botId, req.body);
+      const result = await services.abilities.create(ctx(req, reply), req.params.botId, req.body);
       if (!result.ok) {
         throw new EvagptProblem(
           'conflict',

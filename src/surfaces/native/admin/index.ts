@@ -1,5 +1,10 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestContext } from '../../../features/context.js';
+import type { KeyPrincipal } from '../../../features/keys/principal.js';
 import type { Services } from '../../../services.js';
+import type { RateLimits } from '../../../platform/http/rate-limit.js';
+import { chargeRequest } from '../auth.js';
+import { abilityAdminRoutes } from './abilities.routes.js';
 import { InsufficientScopeError, NotFoundError } from '../../../platform/errors.js';
 import type { App } from '../../../platform/http/types.js';
 import { agentAdminRoutes } from './agents.routes.js';
@@ -29,6 +34,39 @@ export function scopedWorkspace(
   return { workspaceId, agentIds: p.agentIds };
 }
 
+/**
+ * The RequestContext a feature service expects, for an admin request on `workspaceId`: an admin
+ * key acts as itself; the operator acts as an unrestricted admin of that workspace.
+ */
+export function adminContext(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  rateLimits: RateLimits,
+  workspaceId: string,
+): RequestContext {
+  const scope = scopedWorkspace(req, workspaceId);
+  const p = req.principal!;
+  const principal: KeyPrincipal =
+    p.kind === 'key'
+      ? p
+      : {
+          kind: 'key',
+          keyId: 'operator',
+          workspaceId: scope.workspaceId,
+          type: 'secret',
+          scopes: ['admin'],
+          agentIds: null,
+          rateLimitPerMinute: null,
+          allowedOrigins: null,
+        };
+  return {
+    principal,
+    requestId: req.id,
+    log: req.log,
+    charge: (subject, limit) => chargeRequest({ rateLimits }, req, reply, subject, limit),
+  };
+}
+
 export function requireOperator(req: FastifyRequest): void {
   if (req.principal?.kind !== 'operator') throw new InsufficientScopeError('operator');
 }
@@ -38,6 +76,7 @@ export async function adminApi(app: App, deps: AdminDeps): Promise<void> {
   workspaceAdminRoutes(app, deps);
   keyAdminRoutes(app, deps);
   agentAdminRoutes(app, deps);
+  abilityAdminRoutes(app, deps);
   conversationAdminRoutes(app, deps);
   usageAdminRoutes(app, deps);
 }

@@ -11,6 +11,7 @@ import { nativeAuthHook } from '../auth.js';
 import { errorResponses, sendNativeError } from '../errors.js';
 import { DateTime, FreeObject, Nullable } from '../schemas.js';
 import { adminSecurity, scopedWorkspace } from './index.js';
+import { knowledgeContentRoutes } from './knowledge-content.routes.js';
 
 const fields = {
   name: Type.String({ minLength: 1, maxLength: 150, description: 'Unique per workspace, case-insensitive.' }),
@@ -240,4 +241,6 @@ export const knowledgeBaseAdminApi: FastifyPluginAsync<KnowledgeBaseAdminOptions
       return { agent_id: req.params.agent_id, knowledge_base_ids: ids };
     },
   );
+
+  knowledgeContentRoutes(app, knowledge, services.runtime.rateLimits);
 };
