@@ -4,7 +4,7 @@ import { invalidField } from '../../../platform/errors.js';
 import type { App } from '../../../platform/http/types.js';
 import { errorResponses } from '../errors.js';
 import { DateTime, Nullable } from '../schemas.js';
-import { adminContext, adminSecurity, type AdminDeps } from './index.js';
+import { adminContexts, adminSecurity, type AdminDeps } from './index.js';
 
 const fields = {
   name: Type.String({ minLength: 1, maxLength: 100, description: 'Unique per agent, case-insensitive.' }),
@@ -51,9 +51,7 @@ const nameTaken = () => invalidField('name', 'another ability of this agent alre
  * admin.md so the dashboard can list, edit and delete them (evagpt.md E3 says they are).
  */
 export function abilityAdminRoutes(app: App, { services }: AdminDeps): void {
-  const rateLimits = services.runtime.rateLimits;
-  const ctx = (req: Parameters<typeof adminContext>[0], reply: Parameters<typeof adminContext>[1]) =>
-    adminContext(req, reply, rateLimits, (req.params as { workspace_id: string }).workspace_id);
+  const ctx = adminContexts(services.runtime.rateLimits);
 
   app.get(
     '/workspaces/:workspace_id/agents/:agent_id/abilities',

@@ -35,35 +35,35 @@ export function scopedWorkspace(
 }
 
 /**
- * The RequestContext a feature service expects, for an admin request on `workspaceId`: an admin
- * key acts as itself; the operator acts as an unrestricted admin of that workspace.
+ * A context builder for admin routes under `/workspaces/:workspace_id`: the RequestContext a
+ * feature service expects, for that workspace. An admin key acts as itself; the operator acts
+ * as an unrestricted admin of the workspace.
  */
-export function adminContext(
-  req: FastifyRequest,
-  reply: FastifyReply,
+export function adminContexts(
   rateLimits: RateLimits,
-  workspaceId: string,
-): RequestContext {
-  const scope = scopedWorkspace(req, workspaceId);
-  const p = req.principal!;
-  const principal: KeyPrincipal =
-    p.kind === 'key'
-      ? p
-      : {
-          kind: 'key',
-          keyId: 'operator',
-          workspaceId: scope.workspaceId,
-          type: 'secret',
-          scopes: ['admin'],
-          agentIds: null,
-          rateLimitPerMinute: null,
-          allowedOrigins: null,
-        };
-  return {
-    principal,
-    requestId: req.id,
-    log: req.log,
-    charge: (subject, limit) => chargeRequest({ rateLimits }, req, reply, subject, limit),
+): (req: FastifyRequest, reply: FastifyReply) => RequestContext {
+  return (req, reply) => {
+    const scope = scopedWorkspace(req, (req.params as { workspace_id: string }).workspace_id);
+    const p = req.principal!;
+    const principal: KeyPrincipal =
+      p.kind === 'key'
+        ? p
+        : {
+            kind: 'key',
+            keyId: 'operator',
+            workspaceId: scope.workspaceId,
+            type: 'secret',
+            scopes: ['admin'],
+            agentIds: null,
+            rateLimitPerMinute: null,
+            allowedOrigins: null,
+          };
+    return {
+      principal,
+      requestId: req.id,
+      log: req.log,
+      charge: (subject, limit) => chargeRequest({ rateLimits }, req, reply, subject, limit),
+    };
   };
 }
 

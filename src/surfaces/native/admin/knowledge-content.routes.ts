@@ -9,7 +9,7 @@ import type { App } from '../../../platform/http/types.js';
 import { readUpload } from '../agent-api/files.routes.js';
 import { errorResponses } from '../errors.js';
 import { DateTime, Nullable } from '../schemas.js';
-import { adminContext, adminSecurity } from './index.js';
+import { adminContexts, adminSecurity } from './index.js';
 
 const RecordOut = Type.Object({
   id: Type.String(),
@@ -123,8 +123,7 @@ export function decodeCursor(cursor: string | undefined): KeysetPosition | null 
  * reach the same records and files): text records and the files chunked into records.
  */
 export function knowledgeContentRoutes(app: App, knowledge: KnowledgeService, rateLimits: RateLimits): void {
-  const ctx = (req: Parameters<typeof adminContext>[0], reply: Parameters<typeof adminContext>[1]) =>
-    adminContext(req, reply, rateLimits, (req.params as { workspace_id: string }).workspace_id);
+  const ctx = adminContexts(rateLimits);
 
   app.get(
     '/workspaces/:workspace_id/knowledge-bases/:knowledge_base_id/records',
