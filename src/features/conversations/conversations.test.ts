@@ -220,7 +220,9 @@ describe('GET /v1/admin/workspaces/{ws}/conversations', () => {
     expect(await ids(`is_test=true&search=${session.id}`, world.workspaceId)).toEqual([session.id]);
     expect(await ids(`is_test=false&search=${session.id}`, world.workspaceId)).toEqual([]);
     const bad = expectError(await list('is_test=maybe', world.workspaceId), 422, 'validation_error');
-    expect(bad.error.context['issues']).toEqual([expect.objectContaining({ location: 'query', path: 'is_test' })]);
+    expect(bad.error.context['issues']).toEqual([
+      expect.objectContaining({ location: 'query', path: 'is_test' }),
+    ]);
     // a non-boolean is_test on A6 changes nothing
     const badCreate = await t.app.inject({
       method: 'POST',

@@ -71,7 +71,11 @@ export function toState(row: ConversationRow, now: Date): ConversationState {
 
 export interface PublicConversationsService {
   /** The agent's public profile for widgets: same key, origin and allow-list checks as P1. */
-  getAgentProfile(ctx: RequestContext, agentId: string, origin: string | undefined): Promise<PublicAgentProfile>;
+  getAgentProfile(
+    ctx: RequestContext,
+    agentId: string,
+    origin: string | undefined,
+  ): Promise<PublicAgentProfile>;
   /** P1: a `web_chat` conversation and its first session token. */
   createConversation(
     ctx: RequestContext,
