@@ -68,7 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
   app.setValidatorCompiler(createValidatorCompiler([ErrorEnvelope, ...nativeSharedSchemas]));
-  const services = createServices(deps);
+  const services = createServices(deps, app.log);
+  app.addHook('onClose', async () => services.runtime.turns?.close());
   const methods = new MethodRouter();
   app.addHook('onRoute', (route) => methods.add(route.method, route.url));
   app.decorateRequest('principal', null);

@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import fs from 'node:fs';
 import type { AppDeps } from './app.js';
 import { createPublicFetcher, DEFAULT_FETCH_POLICY } from './platform/net/public-fetch.js';
@@ -32,6 +33,7 @@ import { createIdempotency, type Idempotency } from './platform/http/idempotency
 import { RateLimits } from './platform/http/rate-limit.js';
 import { PriceTable } from './platform/llm/prices.js';
 import { ArrivalOrder, ConversationQueue } from './platform/runtime/conversation-queue.js';
+import { RedisTurns } from './platform/runtime/redis-turns.js';
 import { GenerationTracker } from './platform/runtime/generation-tracker.js';
 import { StreamHub } from './platform/streams/stream-hub.js';
 
@@ -42,6 +44,8 @@ export interface Runtime {
   /** Arrival order for sends that name their conversation in the body (compat surfaces). */
   arrivals: ArrivalOrder;
   tracker: GenerationTracker;
+  /** Cross-instance turn order (REDIS_URL); closed on shutdown. */
+  turns: RedisTurns | undefined;
   rateLimits: RateLimits;
   prices: PriceTable;
   idempotency: Idempotency;
@@ -69,15 +73,19 @@ export interface Services {
   inactivity: InactivityService;
 }
 
-export function createServices(deps: AppDeps): Services {
+export function createServices(deps: AppDeps, log?: FastifyBaseLogger): Services {
   const { config, clock } = deps;
   const db = deps.db.db;
-  const queue = new ConversationQueue();
+  const turns = deps.redis
+    ? new RedisTurns(deps.redis, { warn: (obj, msg) => log?.warn(obj, msg) })
+    : undefined;
+  const queue = new ConversationQueue(turns);
   const runtime: Runtime = {
     hub: new StreamHub(config.runtime.streamRetentionMs),
     queue,
     arrivals: new ArrivalOrder(queue),
     tracker: new GenerationTracker(),
+    turns,
     rateLimits: new RateLimits(deps.redis),
     prices: new PriceTable(config.models),
     idempotency: createIdempotency({ db, clock, inProgressTtlMs: config.runtime.modelTimeoutMs + 60_000 }),

@@ -1,3 +1,5 @@
+import type { DistributedTurns } from './redis-turns.js';
+
 /**
  * One generation at a time per conversation, in arrival order (README §6.3). A request takes
  * its place when it arrives (`reserve`, before any await), so work done before its turn (auth,
@@ -16,10 +18,18 @@ export interface QueueSlot {
   readonly waitsBehindOthers: boolean;
 }
 
+/**
+ * With several instances (REDIS_URL), `turns` extends the order across them: each slot also
+ * takes a place in the conversation's Redis ticket lock (redis-turns.ts) when reserved, and runs
+ * once both this process's earlier slots and every earlier place elsewhere are done.
+ */
 export class ConversationQueue {
   private readonly tails = new Map<string, Promise<void>>();
 
+  constructor(private readonly turns?: DistributedTurns) {}
+
   reserve(key: string): QueueSlot {
+    const ticket = this.turns?.take(key);
     const ahead = this.tails.get(key);
     const previous = ahead ?? Promise.resolve();
     let finish!: () => void;
@@ -42,14 +52,17 @@ export class ConversationQueue {
         state = 'running';
         try {
           await previous;
+          await ticket?.wait();
           return await task();
         } finally {
+          ticket?.finish();
           finish();
         }
       },
       release: () => {
         if (state !== 'reserved') return;
         state = 'released';
+        ticket?.release();
         finishAfterPrevious();
       },
     };
