@@ -2,6 +2,7 @@ import type { LanguageModelV3 } from '@ai-sdk/provider';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
@@ -33,16 +34,20 @@ export interface TestApp {
 
 export interface TestAppOptions {
   env?: Record<string, string>;
+  /** Several instances: share this PostgreSQL database and data directory (see createTestCluster). */
+  shared?: { dbUrl: string; dataDir: string };
+  /** Connect the instance to Redis (multi-instance mode). */
+  redisUrl?: string;
   /** Extra model providers by name (e.g. a MockLanguageModelV3 under `mock`). */
   providers?: Record<string, (modelId: string) => LanguageModelV3>;
 }
 
 /** A fresh server on a fresh database: in-memory PGlite, or a throwaway PostgreSQL database. */
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'papo-test-'));
-  let dbUrl: string | undefined;
+  const dataDir = opts.shared?.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'papo-test-'));
+  let dbUrl: string | undefined = opts.shared?.dbUrl;
   let dropDb: (() => Promise<void>) | undefined;
-  if (TEST_DRIVER === 'postgres') {
+  if (TEST_DRIVER === 'postgres' && !opts.shared) {
     const name = `papo_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
     const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
     await admin.connect();
@@ -73,7 +78,20 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const blobs = createFsBlobStore(path.join(dataDir, 'files'));
   const logger = process.env['PAPO_TEST_LOG'] ? { level: process.env['PAPO_TEST_LOG'] } : false;
   const signingSecret = await loadSigningSecret(db.db, clock, config.secret);
-  const { app, services } = await buildApp({ config, db, clock, gateway, blobs, signingSecret, logger });
+  const redis = opts.redisUrl
+    ? new Redis(opts.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 2000, enableOfflineQueue: false })
+    : undefined;
+  if (redis) await new Promise((resolve) => redis.once('ready', resolve));
+  const { app, services } = await buildApp({
+    config,
+    db,
+    clock,
+    gateway,
+    blobs,
+    signingSecret,
+    logger,
+    redis,
+  });
   await app.ready();
   return {
     app,
@@ -85,8 +103,31 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     async close() {
       await app.close();
       await db.close();
+      redis?.disconnect();
       await dropDb?.();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.shared) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export const TEST_REDIS_URL = process.env['PAPO_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+/**
+ * `n` Papo instances on one PostgreSQL database, one data directory and one Redis, as a
+ * multi-instance deployment runs (PostgreSQL only: PGlite is one process's database). The first
+ * instance migrates; all share the operator token and the signing secret through the database.
+ */
+export async function createTestCluster(n: number, opts: TestAppOptions = {}): Promise<TestApp[]> {
+  if (TEST_DRIVER !== 'postgres') throw new Error('createTestCluster needs PAPO_TEST_DB=postgres');
+  const first = await createTestApp({ ...opts, redisUrl: TEST_REDIS_URL });
+  const shared = { dbUrl: first.config.db.url!, dataDir: first.dataDir };
+  const rest: TestApp[] = [];
+  for (let i = 1; i < n; i++) rest.push(await createTestApp({ ...opts, shared, redisUrl: TEST_REDIS_URL }));
+  // the first instance drops the database and the directory: close it last
+  const closeFirst = first.close;
+  first.close = async () => {
+    for (const r of rest) await r.close();
+    await closeFirst();
+  };
+  return [first, ...rest];
 }
