@@ -55,6 +55,11 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
       headers: operatorHeaders,
     });
 
+  const agentIdByName = async (name: string) =>
+    (await admin('/agents'))
+      .json<{ items: Array<{ id: string; name: string }> }>()
+      .items.find((a) => a.name === name)!.id;
+
   it('signs in with the operator token', async () => {
     await page.goto(`${base}/dashboard/`);
     await page.getByRole('heading', { name: 'Sign in to the Papo dashboard' }).waitFor();
@@ -164,14 +169,29 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
     await expectAccessible(page, 'inbox');
     await screenshot(page, '06-inbox');
 
-    // the playground conversation is a test conversation: hidden until asked for
+    // the playground conversation is a test conversation (is_test, set when the playground
+    // created its session): the server leaves it out until the toggle asks for it
+    const listed = page.waitForRequest(
+      (r) => r.url().includes('/conversations?') && r.url().includes(`search=${secretWord}`),
+    );
     await page.getByRole('searchbox', { name: 'Search' }).fill(secretWord);
+    expect(new URL((await listed).url()).searchParams.get('is_test')).toBe('false');
     await page.getByRole('link', { name: 'My order 4521 has not arrived' }).waitFor({ state: 'detached' });
-    await page.getByText('1 test conversations hidden on the pages loaded.').waitFor();
+    await page.getByText('No conversations match.').waitFor();
+    const tests = (await admin(`/conversations?is_test=true&search=${secretWord}`)).json<{
+      items: Array<{ is_test: boolean; metadata: Record<string, unknown> }>;
+    }>();
+    expect(tests.items).toMatchObject([{ is_test: true }]);
+    const withTests = page.waitForRequest(
+      (r) => r.url().includes('/conversations?') && r.url().includes(`search=${secretWord}`),
+    );
     await page.getByLabel('Show test conversations').check();
+    expect(new URL((await withTests).url()).searchParams.has('is_test')).toBe(false);
     const row = page.getByRole('link', { name: `Where is my parcel ${secretWord}?` });
     await row.waitFor();
     expect(await page.getByRole('row').count()).toBe(2); // header + the one match
+    expect(await page.getByRole('row').nth(1).getByText('test', { exact: true }).count()).toBe(1);
+    await screenshot(page, '17-inbox-with-tests', false);
     await row.click();
     await page.getByRole('heading', { name: 'Transcript' }).waitFor();
     await page.getByText(`You said: "Where is my parcel ${secretWord}?"`).first().waitFor();
@@ -186,6 +206,45 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
     await page.getByText('promoter').waitFor();
     await expectAccessible(page, 'conversation');
     await screenshot(page, '07-conversation');
+  });
+
+  it('renders message Markdown in the transcript as elements, never as HTML', async () => {
+    const agentId = await agentIdByName(agentName);
+    const pk = (await newKey(t, workspaceId, { type: 'public' })).key;
+    const conv = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/public/agents/conversations',
+        headers: { 'x-api-key': pk },
+        payload: { agent_id: agentId },
+      })
+    ).json<{ id: string; session_token: string }>();
+    const sent = await t.app.inject({
+      method: 'POST',
+      url: `/v1/public/agents/conversations/${conv.id}/messages`,
+      headers: { authorization: `Bearer ${conv.session_token}` },
+      payload: {
+        content:
+          'Please **check this**:\n\n- first item\n- second item\n\n[tracking](https://example.com/track) <img src=x onerror="window.__pwned=1">',
+      },
+    });
+    expect(sent.statusCode).toBe(200);
+
+    await page.goto(`${base}/dashboard/conversations/${conv.id}`);
+    const user = page.locator('[data-role="user"]').first();
+    await user.locator('strong').first().waitFor();
+    expect(await user.locator('strong').first().textContent()).toBe('check this');
+    expect(await user.locator('li').allTextContents()).toEqual(['first item', 'second item']);
+    const links = await user
+      .locator('a')
+      .evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute('href'), a.getAttribute('rel')]));
+    expect(links).toEqual([['tracking', 'https://example.com/track', 'noopener noreferrer nofollow']]);
+    // the raw HTML is shown as text: no element, no handler ran
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await user.textContent()).toContain('<img src=x onerror="window.__pwned=1">');
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await expectAccessible(page, 'conversation with Markdown');
+    await screenshot(page, '18-conversation-markdown', false);
   });
 
   it('shows usage per day, agent and model', async () => {
@@ -250,12 +309,178 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
     expect(snippet).toContain(`src="${base}/widget.js"`);
     expect(snippet).toContain(`data-agent-id="${agents.items.find((a) => a.name === agentName)!.id}"`);
     expect(snippet).toContain(`data-public-key="${key}"`);
-    expect(snippet).toContain('data-greeting="Hi! Ask me about your parcel."');
+    // the widget reads the greeting (and the agent's name) from the server
+    expect(snippet).not.toContain('data-greeting');
+    expect(snippet).not.toContain('data-title');
     await expectAccessible(page, 'embed');
     await screenshot(page, '11-embed');
   });
 
+  it('manages a knowledge base: text records, file uploads that become records, an agent link', async () => {
+    await page.getByRole('link', { name: 'Knowledge' }).click();
+    await page.getByRole('heading', { name: 'Knowledge bases', level: 1 }).waitFor();
+    await page.getByText('No knowledge bases yet.').waitFor();
+    await page.getByRole('button', { name: 'New knowledge base' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New knowledge base' });
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('Parcel policies');
+    await dialog.getByRole('textbox', { name: 'Description' }).fill('Shipping, returns and fees.');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+
+    // the new base's page: add a text record
+    await page.getByRole('heading', { name: 'Parcel policies', level: 1 }).waitFor();
+    await page.getByRole('textbox', { name: 'Title (optional)' }).fill('Returns');
+    await page
+      .getByRole('textbox', { name: 'Text' })
+      .fill('Returns are accepted within 30 days of delivery.');
+    await page.getByRole('button', { name: 'Add record' }).click();
+    await page.getByText('Record added.').waitFor();
+    await page.locator('[data-record-title="Returns"]').waitFor();
+    await page.getByRole('heading', { name: 'Records (1)' }).waitFor();
+
+    // upload two small files; each is processing, then ready with its records
+    await page.locator('input[type=file]').setInputFiles([
+      {
+        name: 'shipping.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from('Parcels ship within two business days.\n\nExpress delivery costs 15 reais.\n'),
+      },
+      { name: 'old.md', mimeType: 'text/markdown', buffer: Buffer.from('# Old\n\nAn outdated note.\n') },
+    ]);
+    const shipping = page.locator('tr[data-file-name="shipping.txt"]');
+    await shipping.getByText('ready').waitFor({ timeout: 20_000 });
+    await shipping.getByText(/^[1-9]\d* records?$/).waitFor();
+    await page.locator('tr[data-file-name="old.md"]').getByText('ready').waitFor({ timeout: 20_000 });
+    await page.getByText('from shipping.txt').first().waitFor();
+
+    // search the records
+    const search = page.getByRole('searchbox', { name: 'Search records' });
+    await search.fill('express');
+    await page.locator('[data-record-title="Returns"]').waitFor({ state: 'detached' });
+    await page.getByText('Express delivery costs 15 reais.').first().waitFor();
+    await search.fill('');
+    await page.locator('[data-record-title="Returns"]').waitFor();
+
+    // delete a file (its records go too) and a manual record
+    await page.getByRole('button', { name: 'Delete file old.md' }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete this file?' })
+      .getByRole('button', { name: 'Delete' })
+      .click();
+    await page.locator('tr[data-file-name="old.md"]').waitFor({ state: 'detached' });
+    await page.getByText('from old.md').waitFor({ state: 'detached' });
+    await page.getByRole('textbox', { name: 'Text' }).fill('A record to delete.');
+    await page.getByRole('button', { name: 'Add record' }).click();
+    await page.getByText('A record to delete.').waitFor();
+    await page.getByRole('button', { name: 'Delete record A record to delete.' }).click();
+    await page.getByText('A record to delete.').waitFor({ state: 'detached' });
+
+    const kbs = (await admin('/knowledge-bases')).json<{
+      items: Array<{ id: string; name: string; records_count: number; files_count: number }>;
+    }>();
+    const kb = kbs.items.find((b) => b.name === 'Parcel policies')!;
+    expect(kb.files_count).toBe(1);
+    expect(kb.records_count).toBeGreaterThanOrEqual(2);
+    await page.getByRole('heading', { name: `Records (${kb.records_count})` }).waitFor();
+    await expectAccessible(page, 'knowledge base');
+    await page.mouse.move(0, 0); // no tooltip in the picture
+    await screenshot(page, '14-knowledge-base');
+
+    // the list: rename, and delete another base
+    await page.getByRole('link', { name: 'All knowledge bases' }).click();
+    await page.getByRole('button', { name: 'New knowledge base' }).click();
+    await page.getByRole('dialog').getByRole('textbox', { name: 'Name' }).fill('Temporary');
+    await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: 'Temporary', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'All knowledge bases' }).click();
+    await page.getByRole('button', { name: 'Delete Temporary' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.locator('tr[data-kb-name="Temporary"]').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Rename Parcel policies' }).click();
+    await page.getByRole('dialog').getByRole('textbox', { name: 'Name' }).fill('Parcel FAQ');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    const row = page.locator('tr[data-kb-name="Parcel FAQ"]');
+    await row.waitFor();
+    await row.getByRole('cell', { name: String(kb.records_count), exact: true }).waitFor();
+    await expectAccessible(page, 'knowledge bases');
+    await screenshot(page, '13-knowledge-bases');
+
+    // the agent searches it
+    const agentId = await agentIdByName(agentName);
+    await page.goto(`${base}/dashboard/agents/${agentId}`);
+    await page.getByRole('tab', { name: 'Knowledge' }).click();
+    await page.getByRole('combobox', { name: 'Knowledge bases this agent searches' }).click();
+    await page.getByRole('option', { name: 'Parcel FAQ' }).click();
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+    const links = (await admin(`/agents/${agentId}/knowledge-bases`)).json<{
+      knowledge_base_ids: string[];
+    }>();
+    expect(links.knowledge_base_ids).toEqual([kb.id]);
+    await expectAccessible(page, 'agent knowledge');
+    await screenshot(page, '16-agent-knowledge');
+  });
+
+  it('adds, edits and deletes an agent ability', async () => {
+    const agentId = await agentIdByName(agentName);
+    await page.getByRole('tab', { name: 'Abilities' }).click();
+    await page.getByText('No abilities yet.').waitFor();
+    const add = async (name: string, instructions: string) => {
+      await page.getByRole('button', { name: 'Add ability' }).click();
+      const dialog = page.getByRole('dialog', { name: 'New ability' });
+      await dialog.getByRole('textbox', { name: 'Name' }).fill(name);
+      await dialog.getByRole('textbox', { name: 'Instructions' }).fill(instructions);
+      await dialog.getByRole('button', { name: 'Create' }).click();
+      return dialog;
+    };
+    const refunds = await add(
+      'Refunds',
+      'When a customer asks for a refund, ask for the order number first.',
+    );
+    await refunds.waitFor({ state: 'detached' });
+    await page.locator('[data-ability="Refunds"]').waitFor();
+    const tone = await add('Tone', 'Answer in a friendly, short way.');
+    await tone.waitFor({ state: 'detached' });
+
+    // names are unique per agent, whatever the case
+    const dup = await add('refunds', 'Something else.');
+    await dup.getByText('This agent already has an ability with that name.').waitFor();
+    await expectAccessible(page, 'ability form with an error');
+    await dup.getByRole('button', { name: 'Cancel' }).click();
+    await dup.waitFor({ state: 'detached' });
+
+    await page.getByRole('button', { name: 'Edit Refunds' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit ability' });
+    await edit.getByRole('textbox', { name: 'Description (optional)' }).fill('Refund requests');
+    await edit
+      .getByRole('textbox', { name: 'Instructions' })
+      .fill('Ask for the order number, then explain the 30-day refund policy.');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await page.getByText('Ask for the order number, then explain the 30-day refund policy.').waitFor();
+    await expectAccessible(page, 'agent abilities');
+    await screenshot(page, '15-agent-abilities');
+
+    await page.getByRole('button', { name: 'Delete Tone' }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete this ability?' })
+      .getByRole('button', { name: 'Delete' })
+      .click();
+    await page.locator('[data-ability="Tone"]').waitFor({ state: 'detached' });
+    const list = (await admin(`/agents/${agentId}/abilities`)).json<{
+      items: Array<{ name: string; description: string | null; instructions: string }>;
+    }>();
+    expect(list.items).toEqual([
+      expect.objectContaining({
+        name: 'Refunds',
+        description: 'Refund requests',
+        instructions: 'Ask for the order number, then explain the 30-day refund policy.',
+      }),
+    ]);
+  });
+
   it('switches to Portuguese', async () => {
+    await page.getByRole('link', { name: 'Embed' }).click();
     await page.getByText('PT-BR', { exact: true }).click();
     await page.getByRole('heading', { name: 'Incorporar o widget de chat', level: 1 }).waitFor();
     await page.getByRole('link', { name: 'Conversas' }).click();
@@ -263,5 +488,12 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('pt-BR');
     await expectAccessible(page, 'inbox (pt-BR)');
     await screenshot(page, '12-inbox-pt-br');
+    await page.getByRole('link', { name: 'Conhecimento' }).click();
+    await page.getByRole('heading', { name: 'Bases de conhecimento', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'Parcel FAQ' }).click();
+    await page.getByRole('heading', { name: 'Adicionar um registro de texto' }).waitFor();
+    await page.locator('tr[data-file-name="shipping.txt"]').getByText('pronto').waitFor();
+    await expectAccessible(page, 'knowledge base (pt-BR)');
+    await screenshot(page, '19-knowledge-base-pt-br');
   });
 });

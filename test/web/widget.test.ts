@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { newAgent, newKey, newWorkspace, operatorHeaders } from '../factories.js';
+import { newAgent, newKey, newWorkspace, operatorHeaders, setAgentStatus } from '../factories.js';
 import { PNG } from '../fixtures.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import {
@@ -50,6 +50,7 @@ describe.skipIf(!run)('chat widget (Chromium)', { timeout: 60_000 }, () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let shopId: string;
   const pages = new Map<string, string>();
 
   beforeAll(async () => {
@@ -81,8 +82,8 @@ describe.skipIf(!run)('chat widget (Chromium)', { timeout: 60_000 }, () => {
         api,
         agentId: shop,
         publicKey: pk,
-        extra:
-          'data-title="Loja Exemplo" data-greeting="Olá! Como posso ajudar?" data-idle-warning-seconds="0"',
+        // no data-greeting: the widget reads the agent's own greeting from the server
+        extra: 'data-title="Loja Exemplo" data-idle-warning-seconds="0"',
       }),
     );
     pages.set(
@@ -92,9 +93,14 @@ describe.skipIf(!run)('chat widget (Chromium)', { timeout: 60_000 }, () => {
         api,
         agentId: idle,
         publicKey: pk,
-        extra: 'data-greeting="Hi there!" data-idle-warning-seconds="1" data-idle-final-seconds="1"',
+        extra: 'data-idle-warning-seconds="1" data-idle-final-seconds="1"',
       }),
     );
+    // an agent that cannot take conversations now
+    const closed = await newAgent(t, workspaceId, { name: 'Fechado', greeting: 'Olá!' });
+    await setAgentStatus(t, workspaceId, closed, 'inactive');
+    pages.set('/closed', hostPage({ lang: 'pt-BR', api, agentId: closed, publicKey: pk, extra: '' }));
+    shopId = shop;
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
@@ -142,6 +148,77 @@ describe.skipIf(!run)('chat widget (Chromium)', { timeout: 60_000 }, () => {
     expect(font).not.toContain('Comic');
     await expectAccessible(page, 'widget open');
     await screenshot(page, '20-widget-open', false);
+  });
+
+  it("shows the agent's greeting from the server, changed without touching the snippet", async () => {
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/admin/workspaces/${workspaceId}/agents/${shopId}`,
+      headers: operatorHeaders,
+      payload: { greeting: 'Oi! Quer **ajuda** com um pedido?' },
+    });
+    expect(patched.statusCode).toBe(200);
+    // nothing stored yet (no conversation was started by opening the chat): a plain reload
+    expect(await conversationId()).toBeNull();
+    await page.reload();
+    await page.getByRole('button', { name: 'Abrir chat' }).click();
+    await expect.poll(() => assistantTexts()).toEqual(['Assistente: Oi! Quer ajuda com um pedido?']);
+    expect(await page.locator('papo-chat .msg.assistant strong').textContent()).toBe('ajuda');
+    expect(await page.locator('papo-chat .msg').count()).toBe(1);
+    await expectAccessible(page, 'widget greeting');
+    await screenshot(page, '25-widget-greeting', false);
+  });
+
+  it('says when the agent is not available and disables the composer', async () => {
+    const p = await context.newPage();
+    try {
+      await p.goto(`${site}/closed`);
+      await p.getByRole('button', { name: 'Abrir chat' }).click();
+      // no data-title: the header shows the agent's name
+      await p.getByRole('dialog', { name: 'Fechado' }).waitFor();
+      await p.getByText('Este assistente não está disponível no momento.').waitFor();
+      expect(await p.getByRole('textbox', { name: 'Sua mensagem' }).isDisabled()).toBe(true);
+      expect(await p.getByRole('button', { name: 'Enviar' }).isDisabled()).toBe(true);
+      expect(await p.locator('papo-chat .msg').count()).toBe(0); // the notice, not the greeting
+      await expectAccessible(p, 'widget unavailable');
+      await screenshot(p, '26-widget-unavailable', false);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('still chats when the agent profile cannot be read', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const p = await ctx.newPage();
+    try {
+      let refused = 0;
+      await p.route(
+        (url) => url.pathname.endsWith(`/v1/public/agents/${shopId}/profile`),
+        (route) => {
+          refused++;
+          return route.abort('connectionrefused');
+        },
+      );
+      await p.goto(`${site}/`);
+      await p.getByRole('button', { name: 'Abrir chat' }).click();
+      await p.getByRole('dialog', { name: 'Loja Exemplo' }).waitFor();
+      await expect.poll(() => refused).toBe(1);
+      expect(await p.locator('papo-chat .msg').count()).toBe(0); // no greeting, nothing broken
+      await p.getByRole('textbox', { name: 'Sua mensagem' }).fill('Olá');
+      await p.getByRole('textbox', { name: 'Sua mensagem' }).press('Enter');
+      await expect
+        .poll(
+          () =>
+            p
+              .locator('papo-chat .msg.assistant')
+              .allTextContents()
+              .then((a) => a.join(' ')),
+          { timeout: 15_000 },
+        )
+        .toContain('real answers.');
+    } finally {
+      await ctx.close();
+    }
   });
 
   it('streams a reply and survives a reload in the middle of it', async () => {
@@ -247,14 +324,16 @@ describe.skipIf(!run)('chat widget (Chromium)', { timeout: 60_000 }, () => {
     await page.getByText('Obrigado pela sua avaliação!').first().waitFor();
     await page.getByRole('button', { name: 'Começar uma nova conversa' }).click();
     await input().waitFor();
-    expect(await page.locator('papo-chat .msg').count()).toBe(1); // the greeting
+    await expect.poll(() => page.locator('papo-chat .msg').count()).toBe(1); // the greeting
   });
 
   it('follows the page language and nudges after the idle times, then closes (English page)', async () => {
     const en = await context.newPage();
     await en.goto(`${site}/en`);
     await en.getByRole('button', { name: 'Open chat' }).click();
+    // greeting and title (the agent's name) come from the server
     await en.getByText('Hi there!').waitFor();
+    await en.getByRole('dialog', { name: 'Idle' }).waitFor();
     await en.getByRole('textbox', { name: 'Your message' }).fill('Hello');
     await en.getByRole('textbox', { name: 'Your message' }).press('Enter');
     const texts = () => en.locator('papo-chat .msg.assistant').allTextContents();

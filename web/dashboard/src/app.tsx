@@ -31,6 +31,8 @@ import { ConversationScreen } from './screens/conversation.tsx';
 import { ConversationsScreen } from './screens/conversations.tsx';
 import { EmbedScreen } from './screens/embed.tsx';
 import { KeysScreen } from './screens/keys.tsx';
+import { KnowledgeBaseScreen } from './screens/knowledge-base.tsx';
+import { KnowledgeBasesScreen } from './screens/knowledge-bases.tsx';
 import { SignInScreen } from './screens/sign-in.tsx';
 import { useCredential, useWorkspace, useWorkspacesQuery, WorkspaceProvider } from './session.tsx';
 
@@ -39,6 +41,7 @@ const UsageScreen = lazy(() => import('./screens/usage.tsx').then((m) => ({ defa
 
 const NAV: Array<{ to: string; label: MessageKey }> = [
   { to: '/agents', label: 'nav.agents' },
+  { to: '/knowledge', label: 'nav.knowledge' },
   { to: '/conversations', label: 'nav.conversations' },
   { to: '/usage', label: 'nav.usage' },
   { to: '/keys', label: 'nav.keys' },
@@ -203,6 +206,8 @@ function Screen({ path }: { path: string }): ReactNode {
   if (match('/agents', path)) return <AgentsScreen />;
   if (match('/agents/new', path)) return <AgentEditorScreen key="new" agentId={null} />;
   if ((m = match('/agents/:id', path))) return <AgentEditorScreen key={m['id']} agentId={m['id']!} />;
+  if (match('/knowledge', path)) return <KnowledgeBasesScreen />;
+  if ((m = match('/knowledge/:id', path))) return <KnowledgeBaseScreen key={m['id']} id={m['id']!} />;
   if (match('/conversations', path)) return <ConversationsScreen />;
   if ((m = match('/conversations/:id', path))) return <ConversationScreen key={m['id']} id={m['id']!} />;
   if (match('/usage', path))

@@ -25,6 +25,15 @@ export interface ConversationState {
   status: 'active' | 'closed' | 'expired';
   messages_count: number;
 }
+/** `GET /v1/public/agents/{id}/profile` (Papo extension): what the widget shows before any conversation. */
+export interface AgentProfile {
+  id: string;
+  name: string;
+  greeting: string | null;
+  avatar_url: string | null;
+  /** The agent can take conversations now. */
+  available: boolean;
+}
 export interface Session {
   conversationId: string;
   token: string;
@@ -79,6 +88,15 @@ export class PublicApi {
       expiresAt: Date.now() + body.expires_in * 1000,
     };
     this.onSession(this.session);
+  }
+
+  /** The agent's public profile; reading it creates no conversation. */
+  async profile(): Promise<AgentProfile> {
+    const res = await fetch(`${this.base}/v1/public/agents/${encodeURIComponent(this.agentId)}/profile`, {
+      headers: { 'X-API-Key': this.publicKey },
+    });
+    if (!res.ok) await fail(res);
+    return (await res.json()) as AgentProfile;
   }
 
   /** P1 */

@@ -27,6 +27,7 @@ const en = {
   restart: 'Start a new conversation',
   file: 'file',
   download: 'Download',
+  unavailable: 'This assistant is not available right now.',
 };
 
 export type Texts = typeof en;
@@ -60,6 +61,7 @@ const ptBR: Texts = {
   restart: 'Começar uma nova conversa',
   file: 'arquivo',
   download: 'Baixar',
+  unavailable: 'Este assistente não está disponível no momento.',
 };
 
 /** pt-BR for any Portuguese page (`pt`, `pt-BR`, `pt-PT`), English otherwise. */

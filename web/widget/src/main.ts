@@ -2,7 +2,8 @@ import { Widget } from './widget.ts';
 
 /**
  * `<script src="https://papo.example.com/widget.js" data-agent-id="…" data-public-key="papo_pk_…" async>`
- * Optional: data-greeting, data-title, data-color, data-lang (else the page's <html lang>),
+ * Optional: data-title (default: the agent's name), data-greeting (overrides the agent's greeting),
+ * data-color, data-lang (else the page's <html lang>),
  * data-idle-warning-seconds (default 300), data-idle-final-seconds (default 300, after the
  * warning; 0 turns a step off), data-api-url (default: where this script came from).
  */

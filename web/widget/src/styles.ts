@@ -40,9 +40,12 @@ header button.x{border:0;font-size:22px;line-height:1;padding:2px 8px}
 .status:not(:empty){padding:6px 14px}
 .status.err{color:#c92a2a}
 form.compose{display:flex;flex-direction:column;gap:6px;padding:10px;border-top:1px solid #dfe3e8;background:#fff}
+.note{margin:0;padding:8px 10px;border-radius:8px;background:#fff4e6;color:#7a3300;font-size:14px}
+.icon:has(input:disabled){opacity:.5;cursor:default}
 .pending{display:flex;flex-wrap:wrap;gap:6px}
 .row{display:flex;align-items:flex-end;gap:6px}
 textarea{flex:1;resize:none;min-height:42px;max-height:140px;padding:10px;border:1px solid #adb5bd;border-radius:10px;background:#fff}
+textarea:disabled{background:#f1f3f5}
 .icon{flex:none;width:42px;height:42px;border-radius:10px;border:1px solid #adb5bd;background:#fff;cursor:pointer;display:flex;align-items:center;justify-content:center}
 .icon:focus-within{outline:3px solid #1c7ed6;outline-offset:2px}
 .icon svg{width:20px;height:20px;fill:#495057}

@@ -17,6 +17,7 @@ const TEMPLATE = `
   <div class="log" id="log" role="log" aria-live="polite" tabindex="0"></div>
   <div class="status" id="status" role="status" aria-live="polite"></div>
   <form class="compose" id="compose">
+    <p class="note" id="note" hidden></p>
     <div class="pending" id="pending"></div>
     <div class="row">
       <label class="icon" id="attach-label">${ICON_CLIP}<span class="sr" id="attach-text"></span><input type="file" id="file" class="sr" multiple></label>
@@ -58,6 +59,11 @@ export class ChatView {
   /** Names of the conversation's files, for the chips under messages. */
   readonly fileNames = new Map<string, PublicFile>();
   private ended: { feedbackSent: boolean } | null = null;
+  /** From the agent's profile (data-title and data-greeting win over it). */
+  private name = '';
+  private greeting: string;
+  private available = true;
+  private waiting = false;
 
   constructor(
     host: HTMLElement,
@@ -66,6 +72,7 @@ export class ChatView {
     private readonly on: ViewEvents,
   ) {
     this.t = t;
+    this.greeting = o.greeting;
     const root = host.attachShadow({ mode: 'open' });
     const style = document.createElement('style');
     style.textContent = css(o.color);
@@ -118,7 +125,8 @@ export class ChatView {
   /** Texts in the page's language (called again when `<html lang>` changes). */
   setTexts(t: Texts): void {
     this.t = t;
-    this.el('title').textContent = this.o.title || t.title;
+    this.el('title').textContent = this.o.title || this.name || t.title;
+    this.el('note').textContent = t.unavailable;
     this.el('end').textContent = t.end;
     for (const [id, label] of [
       ['close', t.close],
@@ -134,6 +142,24 @@ export class ChatView {
     this.el('bubble').setAttribute('aria-label', this.isOpen() ? t.close : t.open);
     for (const v of this.messages.values()) this.renderFiles(v);
     if (this.ended) this.showEnded(this.ended.feedbackSent);
+  }
+
+  /** The agent's profile arrived: its name as the title, its greeting, and whether it answers now. */
+  setProfile(name: string, greeting: string, available: boolean): void {
+    this.name = name;
+    this.available = available;
+    if (!this.o.greeting) this.greeting = greeting;
+    this.el('title').textContent = this.o.title || name || this.t.title;
+    this.greet();
+    this.enableInput();
+  }
+
+  /** The composer works unless the agent is unavailable (a notice says so) or the chat has ended. */
+  private enableInput(): void {
+    this.el('note').hidden = this.available;
+    this.el<HTMLInputElement>('file').disabled = !this.available;
+    this.el<HTMLButtonElement>('send').disabled = !this.available || this.waiting;
+    this.el<HTMLTextAreaElement>('input').disabled = !this.available || !!this.ended;
   }
 
   isOpen(): boolean {
@@ -161,7 +187,8 @@ export class ChatView {
   }
 
   busy(on: boolean): void {
-    this.el<HTMLButtonElement>('send').disabled = on;
+    this.waiting = on;
+    this.el<HTMLButtonElement>('send').disabled = on || !this.available;
     this.say(on ? this.t.typing : '');
   }
 
@@ -265,10 +292,11 @@ export class ChatView {
   }
 
   private greet(): void {
-    if (!this.o.greeting) return;
+    // an agent that cannot answer now gets the notice, not a greeting
+    if (!this.greeting || !this.available) return;
     const v = this.message('greeting', 'assistant');
     this.el('log').prepend(v.el);
-    this.setText(v, this.o.greeting);
+    this.setText(v, this.greeting);
   }
 
   /** Back to an empty chat (after "start a new conversation"). */
@@ -280,7 +308,7 @@ export class ChatView {
     this.el('ended').hidden = true;
     this.el('compose').hidden = false;
     this.el('end').hidden = true;
-    this.el<HTMLTextAreaElement>('input').disabled = false;
+    this.enableInput();
     this.say('');
     this.greet();
   }

@@ -27,6 +27,7 @@ export class Widget {
   private busy = false;
   private pending: PublicFile[] = [];
   private timer: number | undefined;
+  private profile: Promise<void> | undefined;
 
   constructor(
     host: HTMLElement,
@@ -38,7 +39,10 @@ export class Widget {
       this.store.save({ conversationId: s.conversationId, token: s.token, expiresAt: s.expiresAt });
     this.lang = pickLang(o.lang ?? document.documentElement.lang);
     this.view = new ChatView(host, textsFor(this.lang), o, {
-      toggled: (open) => this.store.save({ open }),
+      toggled: (open) => {
+        this.store.save({ open });
+        if (open) this.loadProfile();
+      },
       submit: (text) => void this.send(text),
       typing: () => this.touch(),
       files: (files) => void this.upload(files),
@@ -65,6 +69,17 @@ export class Widget {
   }
   close(): void {
     this.view.toggle(false);
+  }
+
+  /**
+   * The agent's name, greeting and availability, read once per page load when the chat is first
+   * opened (most visitors never open it). A failure only costs the greeting: the chat still works.
+   */
+  private loadProfile(): void {
+    this.profile ??= this.api.profile().then(
+      (p) => this.view.setProfile(p.name, p.greeting ?? '', p.available),
+      (err: unknown) => console.warn(`[papo] agent profile: ${err instanceof Error ? err.message : err}`),
+    );
   }
 
   private setBusy(busy: boolean): void {

@@ -1,12 +1,24 @@
 /** A tiny fetch wrapper for the management API: Bearer credential, JSON, the native error envelope. */
 
+/** One invalid field of a `validation_error` (`error.context.issues`). */
+export interface Issue {
+  path: string;
+  message: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly issues: Issue[] = [],
   ) {
     super(message);
+  }
+
+  /** The message of the issue on a body field (`name`), if the server named one. */
+  issueAt(path: string): string | undefined {
+    return this.issues.find((i) => i.path === path)?.message;
   }
 }
 
@@ -50,8 +62,16 @@ export function isAdminKey(c: string | null = credential): boolean {
 
 export async function toApiError(res: Response): Promise<ApiError> {
   try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string } };
-    return new ApiError(res.status, body.error?.code ?? 'http_error', body.error?.message ?? res.statusText);
+    const body = (await res.json()) as {
+      error?: { code?: string; message?: string; context?: { issues?: unknown } };
+    };
+    const issues = Array.isArray(body.error?.context?.issues) ? (body.error.context.issues as Issue[]) : [];
+    return new ApiError(
+      res.status,
+      body.error?.code ?? 'http_error',
+      body.error?.message ?? res.statusText,
+      issues,
+    );
   } catch {
     return new ApiError(res.status, 'http_error', `HTTP ${res.status}`);
   }
@@ -94,4 +114,31 @@ export async function api<T>(
 /** `/v1/admin/workspaces/{id}` + path */
 export function ws(workspaceId: string, path = ''): string {
   return `/v1/admin/workspaces/${workspaceId}${path}`;
+}
+
+/**
+ * A multipart upload (one part named `file`) with progress: fetch cannot report upload
+ * progress, XMLHttpRequest can. Resolves with the JSON answer; rejects with an ApiError.
+ */
+export function upload<T>(path: string, file: File, onProgress: (fraction: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    if (credential) xhr.setRequestHeader('Authorization', `Bearer ${credential}`);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network_error', 'Network error'));
+    xhr.onload = () => {
+      const res = new Response(xhr.status === 204 ? null : xhr.responseText, {
+        status: xhr.status,
+        statusText: xhr.statusText,
+      });
+      if (xhr.status >= 200 && xhr.status < 300) resolve(res.json() as Promise<T>);
+      else void toApiError(res).then(reject);
+    };
+    const form = new FormData();
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
 }

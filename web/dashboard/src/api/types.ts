@@ -184,3 +184,62 @@ export interface UsageItem {
   cached_tokens: number;
   cost_usd: number;
 }
+
+/** A knowledge base (Papo extension of admin.md: EvaGPT datasets, searched by linked agents). */
+export interface KnowledgeBase {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string | null;
+  metadata: Record<string, unknown>;
+  records_count: number;
+  files_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Cursor pages (knowledge records and files). */
+export interface CursorPage<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface KnowledgeRecord {
+  id: string;
+  knowledge_base_id: string;
+  file_id: string | null;
+  title: string | null;
+  text: string;
+  created_at: string;
+}
+
+export type KnowledgeFileStatus = 'processing' | 'ready' | 'failed';
+
+export interface KnowledgeFile {
+  id: string;
+  knowledge_base_id: string;
+  name: string;
+  size: number;
+  mime_type: string;
+  status: KnowledgeFileStatus;
+  records_count: number;
+  error: string | null;
+  created_at: string;
+}
+
+/** `GET/PUT …/agents/{id}/knowledge-bases` */
+export interface AgentKnowledgeLinks {
+  agent_id: string;
+  knowledge_base_ids: string[];
+}
+
+/** An extra instruction block of an agent, applied from its next reply (not versioned). */
+export interface Ability {
+  id: string;
+  agent_id: string;
+  name: string;
+  description: string | null;
+  instructions: string;
+  created_at: string;
+  updated_at: string;
+}

@@ -7,7 +7,9 @@ import { PageFrame, QueryState } from '../components/page.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { linkProps } from '../router.tsx';
 import { useWorkspace } from '../session.tsx';
+import { Abilities } from './agent-abilities.tsx';
 import { AgentForm, DEFAULTS, fromAgent } from './agent-form.tsx';
+import { AgentKnowledge } from './agent-knowledge.tsx';
 import { Versions } from './agent-versions.tsx';
 import { Playground } from './playground.tsx';
 
@@ -46,11 +48,19 @@ export function AgentEditorScreen({ agentId }: { agentId: string | null }) {
       <Tabs defaultValue="settings" keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="settings">{t('agent.tabSettings')}</Tabs.Tab>
+          <Tabs.Tab value="knowledge">{t('agent.tabKnowledge')}</Tabs.Tab>
+          <Tabs.Tab value="abilities">{t('agent.tabAbilities')}</Tabs.Tab>
           <Tabs.Tab value="playground">{t('agent.tabPlayground')}</Tabs.Tab>
           <Tabs.Tab value="versions">{t('agent.tabVersions')}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="settings" pt="md">
           <AgentForm initial={fromAgent(a)} agent={a} />
+        </Tabs.Panel>
+        <Tabs.Panel value="knowledge" pt="md">
+          <AgentKnowledge agent={a} />
+        </Tabs.Panel>
+        <Tabs.Panel value="abilities" pt="md">
+          <Abilities agent={a} />
         </Tabs.Panel>
         <Tabs.Panel value="playground" pt="md">
           <Playground agent={a} />

@@ -5,13 +5,13 @@ import { agentFetch } from '../api/agent-api.ts';
 import { api, ws } from '../api/client.ts';
 import type { AgentFile, ConversationDetail, Message } from '../api/types.ts';
 import { ConversationStatusBadge } from '../components/badges.tsx';
+import { Markdown } from '../components/markdown.tsx';
 import { PageFrame, QueryState } from '../components/page.tsx';
 import { fmtBytes, fmtDateTime, fmtInt, fmtUsd } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { linkProps } from '../router.tsx';
 import { useWorkspace } from '../session.tsx';
 import { useAgents } from './agents.tsx';
-import { isTestConversation } from './conversations.tsx';
 
 export function ConversationScreen({ id }: { id: string }) {
   const { t, lang } = useI18n();
@@ -33,7 +33,7 @@ export function ConversationScreen({ id }: { id: string }) {
       actions={
         <Group gap="xs">
           <ConversationStatusBadge status={c.status} />
-          {isTestConversation(c) && <Badge variant="outline">{t('inbox.test')}</Badge>}
+          {c.is_test && <Badge variant="outline">{t('inbox.test')}</Badge>}
           {c.status === 'active' && (
             <Badge variant="dot" color="#1e6b34">
               {t('conversation.live')}
@@ -252,12 +252,7 @@ function MessageRow({ m, files }: { m: Message; files: Map<string, AgentFile> })
         </Text>
       </Group>
       {m.content.map((b, i) => {
-        if (b.type === 'text')
-          return (
-            <Text key={i} size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
-              {b.text}
-            </Text>
-          );
+        if (b.type === 'text') return <Markdown key={i} text={b.text ?? ''} />;
         if ((b.type === 'image' || b.type === 'file') && b.file_id) {
           const f = files.get(b.file_id);
           return f ? (

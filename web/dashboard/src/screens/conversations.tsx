@@ -1,4 +1,4 @@
-import { Anchor, Button, Group, Select, Switch, Table, Text, TextInput } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Select, Switch, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
@@ -11,11 +11,6 @@ import { useI18n } from '../i18n/index.tsx';
 import { linkProps } from '../router.tsx';
 import { useWorkspace } from '../session.tsx';
 import { useAgents } from './agents.tsx';
-
-/** Test conversations: `is_test` (Gennia/RD Station previews) or a dashboard playground session. */
-export function isTestConversation(c: Pick<ConversationSummary, 'is_test' | 'metadata'>): boolean {
-  return c.is_test || c.metadata['papo_playground'] === 'true';
-}
 
 /** Start of a local calendar day (date input value `YYYY-MM-DD`) as an ISO instant. */
 function dayStart(value: string, plusDays = 0): string | undefined {
@@ -42,6 +37,8 @@ export function ConversationsScreen() {
     created_after: dayStart(from),
     created_before: dayStart(to, 1),
     search: q || undefined,
+    // test conversations (playground, Gennia/RD Station previews) are filtered by the server
+    is_test: showTests ? undefined : false,
   };
   const list = useInfiniteQuery({
     queryKey: ['conversations', workspaceId, query],
@@ -54,9 +51,7 @@ export function ConversationsScreen() {
     refetchInterval: 10_000,
   });
   const names = useMemo(() => new Map((agents.data ?? []).map((a) => [a.id, a.name])), [agents.data]);
-  const all = list.data?.pages.flatMap((p) => p.items) ?? [];
-  const rows = showTests ? all : all.filter((c) => !isTestConversation(c));
-  const hidden = all.length - rows.length;
+  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (
     <PageFrame title={t('inbox.title')}>
@@ -132,11 +127,17 @@ export function ConversationsScreen() {
                     <Anchor {...linkProps(`/conversations/${c.id}`)} fw={600}>
                       {c.title || t('inbox.untitled')}
                     </Anchor>
-                    <Text size="xs" c="dimmed">
-                      {t(`channel.${c.kind}`)}
-                      {c.external_user_id ? ` · ${c.external_user_id}` : ''}
-                      {isTestConversation(c) ? ` · ${t('inbox.test')}` : ''}
-                    </Text>
+                    <Group gap={6} wrap="nowrap">
+                      <Text size="xs" c="dimmed">
+                        {t(`channel.${c.kind}`)}
+                        {c.external_user_id ? ` · ${c.external_user_id}` : ''}
+                      </Text>
+                      {c.is_test && (
+                        <Badge size="xs" variant="outline" color="dark">
+                          {t('inbox.test')}
+                        </Badge>
+                      )}
+                    </Group>
                   </Table.Td>
                   <Table.Td>{names.get(c.agent_id) ?? c.agent_id.slice(0, 8)}</Table.Td>
                   <Table.Td>
@@ -159,11 +160,6 @@ export function ConversationsScreen() {
           >
             {t('inbox.loadMore')}
           </Button>
-        )}
-        {!showTests && hidden > 0 && (
-          <Text size="sm" c="dimmed">
-            {t('inbox.hiddenTests', { n: hidden })}
-          </Text>
         )}
       </Group>
     </PageFrame>

@@ -33,7 +33,6 @@ export function snippet(o: {
   origin: string;
   agentId: string;
   publicKey: string;
-  greeting?: string | null;
   title?: string;
   idleWarning?: number | '';
   idleFinal?: number | '';
@@ -43,7 +42,6 @@ export function snippet(o: {
     `data-agent-id="${o.agentId}"`,
     `data-public-key="${escapeAttr(o.publicKey)}"`,
     ...(o.title ? [`data-title="${escapeAttr(o.title)}"`] : []),
-    ...(o.greeting ? [`data-greeting="${escapeAttr(o.greeting)}"`] : []),
     ...(o.idleWarning !== undefined && o.idleWarning !== ''
       ? [`data-idle-warning-seconds="${o.idleWarning}"`]
       : []),
@@ -81,8 +79,7 @@ export function EmbedScreen() {
           origin: window.location.origin,
           agentId: agent.id,
           publicKey,
-          greeting: agent.greeting,
-          title: title.trim() || agent.name,
+          title: title.trim() || undefined,
           idleWarning,
           idleFinal,
         })
@@ -113,6 +110,7 @@ export function EmbedScreen() {
           />
           <TextInput
             label={t('embed.widgetTitle')}
+            description={t('embed.widgetTitleHelp')}
             placeholder={agent?.name}
             value={title}
             onChange={(e) => setTitle(e.currentTarget.value)}

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { readSse } from '../../../shared/sse.ts';
 import { agentFetch } from '../api/agent-api.ts';
 import type { Agent, Message, Usage } from '../api/types.ts';
+import { Markdown } from '../components/markdown.tsx';
 import { fmtInt, fmtUsd } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { useWorkspace } from '../session.tsx';
@@ -21,7 +22,7 @@ interface Turn {
   };
 }
 
-/** Marks playground sessions so the inbox can hide them with the other test conversations. */
+/** Where a session came from, for whoever reads its metadata; `is_test` is what hides it in the inbox. */
 export const PLAYGROUND_METADATA = { papo_playground: 'true' } as const;
 
 /**
@@ -62,7 +63,11 @@ export function Playground({ agent }: { agent: Agent }) {
       if (!sid) {
         const res = await agentFetch(workspaceId, `/v1/agents/${agent.id}/sessions`, {
           method: 'POST',
-          body: { metadata: PLAYGROUND_METADATA, context: { source: 'dashboard playground' } },
+          body: {
+            is_test: true,
+            metadata: PLAYGROUND_METADATA,
+            context: { source: 'dashboard playground' },
+          },
         });
         sid = ((await res.json()) as { id: string }).id;
         setSessionId(sid);
@@ -140,9 +145,13 @@ export function Playground({ agent }: { agent: Agent }) {
             )}
             {turns.map((x) => (
               <Bubble key={x.key} role={x.role} failed={x.failed}>
-                <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
-                  {x.text || (x.role === 'assistant' && !x.failed ? '…' : '')}
-                </Text>
+                {x.role === 'assistant' && x.text ? (
+                  <Markdown text={x.text} />
+                ) : (
+                  <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
+                    {x.text || (x.role === 'assistant' && !x.failed ? '…' : '')}
+                  </Text>
+                )}
                 {x.stats && (
                   <Text size="xs" c="dimmed" mt={4} data-testid="reply-stats">
                     {t('playground.stats', {
