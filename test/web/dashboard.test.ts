@@ -243,6 +243,10 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
     expect(await page.locator('main img').count()).toBe(0);
     expect(await user.textContent()).toContain('<img src=x onerror="window.__pwned=1">');
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    // the title (the first 80 characters of the first message) is shown without Markdown syntax
+    expect(await page.locator('h1').first().textContent()).toMatch(
+      /^Please check this: first item second item/,
+    );
     await expectAccessible(page, 'conversation with Markdown');
     await screenshot(page, '18-conversation-markdown', false);
   });

@@ -33,6 +33,23 @@ export function Markdown({ text }: { text: string }) {
   return <div className="papo-md">{renderChildren(tree, definitions(tree))}</div>;
 }
 
+/**
+ * The words of a Markdown text without its syntax, on one line (conversation titles are the first
+ * user message, often with `**`, lists or links in it).
+ */
+export function plainText(text: string): string {
+  const parts: string[] = [];
+  const walk = (n: Nodes) => {
+    if (n.type === 'text' || n.type === 'inlineCode' || n.type === 'code' || n.type === 'html')
+      parts.push(n.value);
+    else if ('children' in n) n.children.forEach(walk);
+    if (n.type === 'paragraph' || n.type === 'listItem' || n.type === 'heading' || n.type === 'break')
+      parts.push(' ');
+  };
+  walk(fromMarkdown(text, PARSE_OPTIONS));
+  return parts.join('').replace(/\s+/g, ' ').trim();
+}
+
 function definitions(tree: Root): Map<string, Definition> {
   const out = new Map<string, Definition>();
   const walk = (n: Nodes) => {

@@ -5,7 +5,7 @@ import { agentFetch } from '../api/agent-api.ts';
 import { api, ws } from '../api/client.ts';
 import type { AgentFile, ConversationDetail, Message } from '../api/types.ts';
 import { ConversationStatusBadge } from '../components/badges.tsx';
-import { Markdown } from '../components/markdown.tsx';
+import { Markdown, plainText } from '../components/markdown.tsx';
 import { PageFrame, QueryState } from '../components/page.tsx';
 import { fmtBytes, fmtDateTime, fmtInt, fmtUsd } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -29,7 +29,7 @@ export function ConversationScreen({ id }: { id: string }) {
   const files = new Map(c.files.map((f) => [f.id, f]));
   return (
     <PageFrame
-      title={c.title || t('inbox.untitled')}
+      title={plainText(c.title) || t('inbox.untitled')}
       actions={
         <Group gap="xs">
           <ConversationStatusBadge status={c.status} />

@@ -11,6 +11,7 @@ import { useI18n } from '../i18n/index.tsx';
 import { linkProps } from '../router.tsx';
 import { useWorkspace } from '../session.tsx';
 import { useAgents } from './agents.tsx';
+import { plainText } from '../components/markdown.tsx';
 
 /** Start of a local calendar day (date input value `YYYY-MM-DD`) as an ISO instant. */
 function dayStart(value: string, plusDays = 0): string | undefined {
@@ -125,7 +126,7 @@ export function ConversationsScreen() {
                   <Table.Td>{fmtDateTime(c.created_at, lang)}</Table.Td>
                   <Table.Td>
                     <Anchor {...linkProps(`/conversations/${c.id}`)} fw={600}>
-                      {c.title || t('inbox.untitled')}
+                      {plainText(c.title) || t('inbox.untitled')}
                     </Anchor>
                     <Group gap={6} wrap="nowrap">
                       <Text size="xs" c="dimmed">
