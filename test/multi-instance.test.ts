@@ -12,7 +12,9 @@ describe.skipIf(TEST_DRIVER !== 'postgres')('multi-instance (PostgreSQL + Redis)
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    [a, b] = await createTestCluster(2, { providers: { mock: mocks.provider } });
+    const nodes = await createTestCluster(2, { providers: { mock: mocks.provider } });
+    a = nodes[0]!;
+    b = nodes[1]!;
   });
   afterAll(async () => {
     await a?.close();

@@ -4,6 +4,11 @@ import { createTestApp, type TestApp } from '../harness.js';
 import { expectError, ISO_MS, MISSING_ID } from '../http.js';
 import { multipartBody } from '../multipart.js';
 import { eventually } from '../compat/evagpt/eva.js';
+import path from 'node:path';
+import { createKnowledgeService } from '../../src/features/knowledge/knowledge.service.js';
+import { knowledgeFiles } from '../../src/platform/db/schema/index.js';
+import { newId } from '../../src/platform/ids.js';
+import { createFsBlobStore } from '../../src/platform/storage/fs-blob-store.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -266,5 +271,59 @@ describe('management API: knowledge base files', () => {
     expectError(await upload(ws, MISSING_ID, 'a.txt', 'hello'), 404, 'not_found');
     const list = await call('GET', `/workspaces/${ws}/knowledge-bases/${kb}/files`);
     expect(list.json<CursorPage<FileOut>>().items).toEqual([]);
+  });
+});
+
+describe('knowledge files left processing by a process that stopped', () => {
+  it('are processed again from their stored bytes; a file whose bytes are gone is marked failed', async () => {
+    const ws = await newWorkspace(t);
+    const kb = await newBase(ws);
+    // what a crash leaves: the row says processing, the bytes are stored, no records
+    const blobs = createFsBlobStore(path.join(t.dataDir, 'files'));
+    const stuck = async (name: string, text: string | null, ageMs: number) => {
+      const id = newId();
+      const storageKey = `knowledge/${ws}/${id}`;
+      if (text !== null) await blobs.put(storageKey, Buffer.from(text));
+      const at = new Date(t.clock.now().getTime() - ageMs);
+      await t.db.db.insert(knowledgeFiles).values({
+        id,
+        workspaceId: ws,
+        knowledgeBaseId: kb,
+        name,
+        size: text?.length ?? 10,
+        mimeType: 'text/plain',
+        storageKey,
+        status: 'processing',
+        error: null,
+        createdAt: at,
+        updatedAt: at,
+      });
+      return id;
+    };
+    const old = await stuck('old.txt', 'Trocas em até sete dias com nota fiscal.', 10 * 60_000);
+    const lost = await stuck('lost.txt', null, 10 * 60_000);
+    const recent = await stuck('recent.txt', 'Ainda sendo processado por outra instância.', 1_000);
+
+    // a restarted process (its own knowledge service over the same database and files)
+    const restarted = createKnowledgeService({
+      db: t.db.db,
+      clock: t.clock,
+      blobs,
+      tracker: t.services.runtime.tracker,
+      log: t.app.log,
+    });
+    expect(await restarted.files.resumeStale(5 * 60_000)).toBe(1);
+    await restarted.files.idle();
+    const files = (await call('GET', `/workspaces/${ws}/knowledge-bases/${kb}/files`)).json<
+      CursorPage<FileOut>
+    >();
+    const byId = new Map(files.items.map((f) => [f.id, f]));
+    expect(byId.get(old)).toMatchObject({ status: 'ready', records_count: 1, error: null });
+    expect(byId.get(lost)).toMatchObject({ status: 'failed', error: 'The stored file is missing.' });
+    expect(byId.get(recent)).toMatchObject({ status: 'processing' });
+    const rec = await records(ws, kb, `?file_id=${old}`);
+    expect(rec.items.map((r) => r.text)).toEqual(['Trocas em até sete dias com nota fiscal.']);
+    // nothing left to resume but the recent one, which is not stale yet
+    expect(await restarted.files.resumeStale(5 * 60_000)).toBe(0);
   });
 });

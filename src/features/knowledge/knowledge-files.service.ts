@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/client.js';
 import { knowledgeFiles, knowledgeRecords } from '../../platform/db/schema/index.js';
@@ -27,14 +27,22 @@ export interface KnowledgeFilesService {
   /** Stores the file (`processing`) and chunks it into records in the background. */
   uploadFile(ctx: RequestContext, baseId: string, upload: KnowledgeUpload): Promise<KnowledgeFile>;
   listFiles(ctx: RequestContext, baseId: string, page: KeysetPage): Promise<KeysetResult<KnowledgeFile>>;
-  /** Deletes the file, its bytes and every record made from it; cancels processing in flight. */
-  /** `knowledgeBaseId`: answer 404 unless the file belongs to that knowledge base. */
+  /**
+   * Deletes the file, its bytes and every record made from it; cancels processing in flight.
+   * With `knowledgeBaseId`, 404 unless the file belongs to that knowledge base.
+   */
   deleteFile(
     ctx: RequestContext,
     fileId: string,
     opts?: { knowledgeBaseId?: string },
   ): Promise<{ recordsDeleted: number }>;
   readFile(ctx: RequestContext, fileId: string): Promise<{ file: KnowledgeFile; data: Buffer }>;
+  /**
+   * Processes again files left `processing` for longer than `olderThanMs` (the process that took
+   * them stopped before finishing: a crash or a kill): their bytes are stored, so nothing an
+   * operator uploaded is lost. Returns how many were picked up.
+   */
+  resumeStale(olderThanMs: number): Promise<number>;
   /** Resolves once no file is being processed (tests; shutdown waits through the tracker). */
   idle(): Promise<void>;
 }
@@ -51,6 +59,8 @@ export function createKnowledgeFilesService(deps: {
 }): KnowledgeFilesService {
   const { db, clock, blobs, tracker, log } = deps;
   const inflight = new Set<Promise<void>>();
+  /** Ids of the files this process is working on (resumeStale leaves them alone). */
+  const working = new Set<string>();
 
   /**
    * Extracts and chunks the text, then in one transaction marks the file `ready` only if it is
@@ -106,7 +116,11 @@ export function createKnowledgeFilesService(deps: {
         .catch(() => undefined);
     });
     inflight.add(work);
-    void work.finally(() => inflight.delete(work));
+    working.add(row.id);
+    void work.finally(() => {
+      inflight.delete(work);
+      working.delete(row.id);
+    });
     void tracker.track(work);
   }
 
@@ -212,6 +226,36 @@ export function createKnowledgeFilesService(deps: {
       if (data === undefined) throw new NotFoundError('file', fileId);
       const counts = await fileRecordCounts(db, [row.id]);
       return { file: toKnowledgeFile(row, counts.get(row.id) ?? 0), data };
+    },
+
+    async resumeStale(olderThanMs) {
+      const stale = await db
+        .select()
+        .from(knowledgeFiles)
+        .where(
+          and(
+            eq(knowledgeFiles.status, 'processing'),
+            lt(knowledgeFiles.updatedAt, new Date(clock.now().getTime() - olderThanMs)),
+          ),
+        )
+        .orderBy(knowledgeFiles.createdAt)
+        .limit(100);
+      let resumed = 0;
+      for (const row of stale) {
+        if (working.has(row.id)) continue;
+        const data = await blobs.get(row.storageKey);
+        if (data === undefined) {
+          await db
+            .update(knowledgeFiles)
+            .set({ status: 'failed', error: 'The stored file is missing.', updatedAt: clock.now() })
+            .where(and(eq(knowledgeFiles.id, row.id), eq(knowledgeFiles.status, 'processing')));
+          continue;
+        }
+        log.warn({ fileId: row.id }, 'resuming a knowledge file left processing');
+        startProcessing(row, data);
+        resumed++;
+      }
+      return resumed;
     },
 
     async idle() {

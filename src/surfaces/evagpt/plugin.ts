@@ -40,6 +40,9 @@ export interface EvagptRouteDeps {
 
 export const EVAGPT_PREFIX = '/compat/evagpt';
 
+/** A knowledge file still `processing` after this long was left by a process that stopped. */
+const STALE_KNOWLEDGE_FILE_MS = 5 * 60_000;
+
 /**
  * The EvaGPT compatibility surface (evagpt.md) under /compat/evagpt, and the management API
  * of knowledge bases (Papo extension of admin.md, native auth and envelope) that EvaGPT
@@ -55,6 +58,18 @@ export const evagptSurface: FastifyPluginAsync<EvagptSurfaceOptions> = async (fa
     tracker: services.runtime.tracker,
     log: fastify.log,
   });
+  // files left `processing` by a process that stopped (crash, kill) are picked up again
+  const resume = () =>
+    knowledge.files
+      .resumeStale(STALE_KNOWLEDGE_FILE_MS)
+      .catch((err: unknown) => fastify.log.warn({ err }, 'could not resume knowledge files'));
+  let resumer: NodeJS.Timeout | undefined;
+  fastify.addHook('onReady', async () => {
+    void resume();
+    resumer = setInterval(() => void resume(), STALE_KNOWLEDGE_FILE_MS);
+    resumer.unref();
+  });
+  fastify.addHook('onClose', async () => clearInterval(resumer));
   await fastify.register(evagptApi, { prefix: EVAGPT_PREFIX, services, deps, knowledge });
   await fastify.register(knowledgeBaseAdminApi, {
     prefix: '/v1/admin',
