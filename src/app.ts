@@ -69,7 +69,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: App; services: Ser
 
   app.setValidatorCompiler(createValidatorCompiler([ErrorEnvelope, ...nativeSharedSchemas]));
   const services = createServices(deps, app.log);
-  app.addHook('onClose', async () => services.runtime.turns?.close());
+  app.addHook('onClose', async () => {
+    await services.runtime.hub.close();
+    await services.runtime.turns?.close();
+  });
   const methods = new MethodRouter();
   app.addHook('onRoute', (route) => methods.add(route.method, route.url));
   app.decorateRequest('principal', null);

@@ -76,7 +76,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       if (!finished) app.log.warn('shutdown grace period ended with generations still running');
       await app.close();
       await db.close();
-      redis?.disconnect();
+      // quit, not disconnect: the last stream copies and turn hand-overs reach Redis
+      await redis?.quit().catch(() => redis.disconnect());
     })());
   return { app, services, url, firstStart, shutdown };
 }

@@ -35,11 +35,13 @@ import { PriceTable } from './platform/llm/prices.js';
 import { ArrivalOrder, ConversationQueue } from './platform/runtime/conversation-queue.js';
 import { RedisTurns } from './platform/runtime/redis-turns.js';
 import { GenerationTracker } from './platform/runtime/generation-tracker.js';
-import { StreamHub } from './platform/streams/stream-hub.js';
+import { RedisStreamHub } from './platform/streams/redis-stream-hub.js';
+import { StreamHub, type StreamStore } from './platform/streams/stream-hub.js';
 
 /** Process-wide runtime pieces shared by every service and surface. */
 export interface Runtime {
-  hub: StreamHub;
+  /** Replay buffers of streams: in-process, or shared through Redis Streams (REDIS_URL). */
+  hub: StreamStore;
   queue: ConversationQueue;
   /** Arrival order for sends that name their conversation in the body (compat surfaces). */
   arrivals: ArrivalOrder;
@@ -81,7 +83,15 @@ export function createServices(deps: AppDeps, log?: FastifyBaseLogger): Services
     : undefined;
   const queue = new ConversationQueue(turns);
   const runtime: Runtime = {
-    hub: new StreamHub(config.runtime.streamRetentionMs),
+    hub: deps.redis
+      ? new RedisStreamHub({
+          redis: deps.redis,
+          retentionMs: config.runtime.streamRetentionMs,
+          // a stream lives through its queue wait and the model call; then its retention
+          maxGenerationMs: 2 * config.runtime.modelTimeoutMs + 60_000,
+          log: log ?? console,
+        })
+      : new StreamHub(config.runtime.streamRetentionMs),
     queue,
     arrivals: new ArrivalOrder(queue),
     tracker: new GenerationTracker(),

@@ -99,7 +99,7 @@ export function createMessagesService(deps: MessagesDeps): MessagesService {
     async openStream(ctx, sessionId, streamId) {
       requireScope(ctx.principal, 'agent:run');
       const conversation = await getConversationForPrincipal(db, ctx.principal, sessionId);
-      const owner = runtime.hub.ownerOf(streamId);
+      const owner = await runtime.hub.ownerOf(streamId);
       if (!owner || owner.conversationId !== conversation.id) throw new NotFoundError('stream', streamId);
     },
   };

@@ -41,9 +41,9 @@ it('replays from an event id and forgets streams after their retention', async (
   const seen: number[] = [];
   for await (const ev of short.read(w.streamId, 3)) seen.push(ev.id);
   expect(seen).toEqual([4, 5]);
-  expect(short.ownerOf(w.streamId)).toEqual({ workspaceId: 'w', conversationId: 'c' });
+  await expect(short.ownerOf(w.streamId)).resolves.toEqual({ workspaceId: 'w', conversationId: 'c' });
   await new Promise((r) => setTimeout(r, 120));
-  expect(short.ownerOf(w.streamId)).toBeUndefined();
+  await expect(short.ownerOf(w.streamId)).resolves.toBeUndefined();
 });
 
 it('keeps one abort listener per reader however many events it waits for', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode } from '../../platform/errors.js';
-import type { StreamHub } from '../../platform/streams/stream-hub.js';
+import type { StreamStore } from '../../platform/streams/stream-hub.js';
 import { sendProblem } from './problems.js';
 
 /**
@@ -12,7 +12,7 @@ import { sendProblem } from './problems.js';
 export async function sendPlainTextStream(
   request: FastifyRequest,
   reply: FastifyReply,
-  hub: StreamHub,
+  hub: StreamStore,
   streamId: string,
   conversationId: string,
 ): Promise<FastifyReply | undefined> {
