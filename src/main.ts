@@ -85,11 +85,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 /** Process entry for `papo serve` / `npm start`. */
 export async function serve(config: Config = loadConfig()): Promise<void> {
   const server = await startServer(config);
-  if (server.firstStart) printFirstStart(config, server.firstStart);
-  else
-    server.app.log.info(
-      `Papo listening on ${config.server.publicUrl} (dashboard: ${config.server.publicUrl}/dashboard/, API reference: ${config.server.publicUrl}/docs)`,
-    );
+  // PORT=0 picks a free port: show the address actually bound, not the configured :0
+  const url = /:0\/?$/.test(config.server.publicUrl) ? server.url : config.server.publicUrl;
+  if (server.firstStart) printFirstStart(url, server.firstStart);
+  else server.app.log.info(`Papo listening on ${url} (dashboard: ${url}/dashboard/, API reference: ${url}/docs)`);
   const onSignal = (signal: string) => {
     server.app.log.info({ signal }, 'signal received');
     server.shutdown().then(
@@ -104,8 +103,7 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
   process.once('SIGINT', () => onSignal('SIGINT'));
 }
 
-function printFirstStart(config: Config, f: FirstStart): void {
-  const url = config.server.publicUrl;
+function printFirstStart(url: string, f: FirstStart): void {
   const lines = [
     '',
     '  Papo is running — first start on an empty database.',

@@ -31,8 +31,6 @@ export interface Session {
   expires_at: string;
   context: Record<string, unknown>;
   metadata: Record<string, unknown>;
-  /** Papo extension: a test conversation, hidden from the dashboard inbox by default. */
-  is_test: boolean;
 }
 
 export interface Termination {
@@ -46,6 +44,7 @@ export interface CreateSessionInput {
   user?: SessionUserRef;
   context?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  /** Papo extension: a test conversation (read back as `is_test` through the management API). */
   is_test?: boolean;
 }
 
@@ -80,7 +79,6 @@ export function toSession(row: ConversationRow, now: Date, liveRefs: Map<string,
     expires_at: row.expiresAt.toISOString(),
     context: row.context,
     metadata: row.metadata,
-    is_test: row.isTest,
   };
 }
 

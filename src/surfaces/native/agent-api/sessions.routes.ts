@@ -24,9 +24,6 @@ export const Session = Type.Object(
     expires_at: Type.String({ format: 'date-time', description: 'Last activity + the agent idle TTL.' }),
     context: FreeObject(),
     metadata: FreeObject(),
-    is_test: Type.Boolean({
-      description: 'Papo extension: a test conversation, hidden from the dashboard inbox by default.',
-    }),
   },
   { $id: 'Session' },
 );
@@ -48,7 +45,7 @@ const CreateSessionBody = Type.Object({
   is_test: Type.Optional(
     Type.Boolean({
       description:
-        'Papo extension: marks a test conversation (e.g. the dashboard playground); hidden from the dashboard inbox by default.',
+        'Papo extension: marks a test conversation (e.g. the dashboard playground), hidden from the dashboard inbox by default; the management API shows it as `is_test`.',
     }),
   ),
 });
