@@ -88,7 +88,10 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
   // PORT=0 picks a free port: show the address actually bound, not the configured :0
   const url = /:0\/?$/.test(config.server.publicUrl) ? server.url : config.server.publicUrl;
   if (server.firstStart) printFirstStart(url, server.firstStart);
-  else server.app.log.info(`Papo listening on ${url} (dashboard: ${url}/dashboard/, API reference: ${url}/docs)`);
+  else
+    server.app.log.info(
+      `Papo listening on ${url} (dashboard: ${url}/dashboard/, API reference: ${url}/docs)`,
+    );
   const onSignal = (signal: string) => {
     server.app.log.info({ signal }, 'signal received');
     server.shutdown().then(
