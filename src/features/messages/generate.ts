@@ -8,6 +8,7 @@ import {
 } from '../../platform/llm/gateway.js';
 import type { PriceTable, TokenUsage } from '../../platform/llm/prices.js';
 import { AppError } from '../../platform/errors.js';
+import { thinkingSetting } from '../../platform/llm/thinking.js';
 
 export interface GenerationInput {
   agent: AgentRow;
@@ -57,6 +58,7 @@ export async function generate(
       messages: input.messages,
       temperature: input.version.temperature,
       maxOutputTokens: input.version.maxOutputTokens,
+      thinking: thinkingSetting(input.version.thinking),
       timeoutMs: input.timeoutMs,
       onDelta: (delta) => input.onDelta?.({ message_id: input.replyId, delta }),
       tools: input.tools,

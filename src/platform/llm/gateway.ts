@@ -19,6 +19,7 @@ import {
 import type { Config } from '../../config.js';
 import { createDemoModel } from './demo-model.js';
 import { parseModelRef, type ModelRef, type ProviderName } from './model-ref.js';
+import { thinkingProviderOptions, type ThinkingSetting } from './thinking.js';
 import type { TokenUsage } from './prices.js';
 
 export type FinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'other';
@@ -30,6 +31,8 @@ export interface ModelCall {
   messages: ModelMessage[];
   temperature?: number | null;
   maxOutputTokens?: number | null;
+  /** Extended thinking (agents' thinking settings); mapped to each provider's own option. */
+  thinking?: ThinkingSetting;
   timeoutMs: number;
   /** Called with each chunk of reply text, in order. */
   onDelta?: (text: string) => void;
@@ -229,6 +232,7 @@ export class ModelGateway {
           description: t.description,
           inputSchema: t.parameters,
         }));
+      const providerOptions = thinkingProviderOptions(ref.provider, call.thinking);
       const maxSteps = tools ? (call.maxSteps ?? 4) : 1;
       for (let step = 1; ; step++) {
         const { stream } = await retry(() =>
@@ -236,6 +240,7 @@ export class ModelGateway {
             ...settings,
             prompt,
             ...(functionTools && { tools: functionTools, toolChoice: { type: 'auto' as const } }),
+            ...(providerOptions && { providerOptions }),
             abortSignal: controller.signal,
             includeRawChunks: false,
           }),

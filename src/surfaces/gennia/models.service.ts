@@ -35,10 +35,12 @@ const DEFAULT_CAPABILITIES: Capabilities = {
 
 const PROVIDER_CAPABILITIES: Record<string, Partial<Capabilities>> = {
   demo: { contextWindow: 8192 },
-  openai: { contextWindow: 128_000 },
+  // reasoning models take reasoning_effort; the SDK drops it (with a warning) for others
+  openai: { contextWindow: 128_000, supportsThinking: true },
   anthropic: { contextWindow: 200_000, maxTemperature: 1, supportsThinking: true },
   google: { contextWindow: 1_048_576, supportsThinking: true },
-  'openai-compatible': { supportsImage: false, supportsDocument: false },
+  // sent as reasoning_effort (Ollama, vLLM, Groq, OpenRouter… accept it)
+  'openai-compatible': { supportsImage: false, supportsDocument: false, supportsThinking: true },
 };
 
 const DISPLAY_PROVIDER: Record<string, string> = {
