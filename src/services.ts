@@ -1,7 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import fs from 'node:fs';
 import type { AppDeps } from './app.js';
-import { createPublicFetcher, DEFAULT_FETCH_POLICY } from './platform/net/public-fetch.js';
+import {
+  createPublicFetcher,
+  DEFAULT_FETCH_POLICY,
+  type PublicFetcher,
+} from './platform/net/public-fetch.js';
 import { createAbilitiesService, type AbilitiesService } from './features/abilities/abilities.js';
 import { createAgentsService, type AgentsService } from './features/agents/agents.service.js';
 import { createFilesService, type FilesService } from './features/files/files.service.js';
@@ -69,6 +73,8 @@ export interface Services {
   sessionTokens: SessionTokens;
   publicConversations: PublicConversationsService;
   conversations: ConversationsService;
+  /** Downloads from public https URLs for every surface (SSRF-safe policy, README §7). */
+  fetchUrl: PublicFetcher;
   models: ModelsService;
   conversationFiles: ConversationFilesService;
   feedback: FeedbackService;
@@ -129,6 +135,7 @@ export function createServices(deps: AppDeps, log?: FastifyBaseLogger): Services
     sessionTokens,
     publicConversations: createPublicConversationsService({ db, clock, tokens: sessionTokens }),
     conversations: createConversationsService({ db, clock }),
+    fetchUrl,
     models: createModelsService({ db, clock, config, gateway: deps.gateway, prices: runtime.prices }),
     conversationFiles: createConversationFilesService({ db, clock, files }),
     feedback: createFeedbackService({ db, clock }),

@@ -1,10 +1,8 @@
-import fs from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Services } from '../../services.js';
 import { MethodRouter } from '../../platform/http/method-router.js';
 import type { App } from '../../platform/http/types.js';
-import { createPublicFetcher, DEFAULT_FETCH_POLICY } from '../../platform/net/public-fetch.js';
 import { createGenniaAgents } from './agents.service.js';
 import { agentRoutes } from './agents.routes.js';
 import { requestContext } from '../native/auth.js';
@@ -41,15 +39,9 @@ export const genniaSurface: FastifyPluginAsync<GenniaSurfaceOptions> = async (fa
     rateLimits: services.runtime.rateLimits,
     tracker: services.runtime.tracker,
   };
-  // the same fetch policy as the native image URLs (services.ts)
-  const fetchUrl = createPublicFetcher({
-    ...DEFAULT_FETCH_POLICY,
-    allowPrivateNetworks: config.fetch.allowPrivateNetworks,
-    ...(config.fetch.caFile && { ca: fs.readFileSync(config.fetch.caFile, 'utf8') }),
-  });
   const models = createGenniaModels({ db, clock, gateway: deps.gateway, models: services.models, config });
   const routeDeps: GenniaRouteDeps = {
-    chat: createGenniaChat({ db, clock, services, fetchUrl }),
+    chat: createGenniaChat({ db, clock, services, fetchUrl: services.fetchUrl }),
     conversations: createGenniaConversations({ db, clock }),
     agents: createGenniaAgents({ agents: services.agents, models }),
     models,

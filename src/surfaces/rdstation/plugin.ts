@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Services } from '../../services.js';
@@ -12,7 +11,6 @@ import { AppError, InsufficientScopeError, ServiceUnavailableError } from '../..
 import { bearerToken } from '../../platform/http/headers.js';
 import { MethodRouter } from '../../platform/http/method-router.js';
 import type { App } from '../../platform/http/types.js';
-import { createPublicFetcher, DEFAULT_FETCH_POLICY } from '../../platform/net/public-fetch.js';
 import { chargeRequest, requestContext } from '../native/auth.js';
 import { createRdAgentsService } from './agents.service.js';
 import { agentRoutes } from './agents.routes.js';
@@ -45,12 +43,7 @@ export interface RdRouteDeps {
 function createRdServices(services: Services, deps: AppDeps) {
   const db = deps.db.db;
   const { config, clock, gateway } = deps;
-  // the same fetch policy as the native turn engine (services.ts)
-  const fetchUrl = createPublicFetcher({
-    ...DEFAULT_FETCH_POLICY,
-    allowPrivateNetworks: config.fetch.allowPrivateNetworks,
-    ...(config.fetch.caFile && { ca: fs.readFileSync(config.fetch.caFile, 'utf8') }),
-  });
+  const fetchUrl = services.fetchUrl;
   const turns = createTurns({
     db,
     clock,
