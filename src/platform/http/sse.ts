@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { rawStream } from './raw-stream.js';
 export const KEEP_ALIVE_MS = 15_000;
 
 /** One event: `json` is its serialised data; `id` only on resumable streams (the replay buffer's ids). */
@@ -21,37 +22,14 @@ export async function sendSse(
   events: (signal: AbortSignal) => AsyncIterable<SseEvent>,
   opts: { keepAliveMs?: number; resumable?: boolean } = {},
 ): Promise<void> {
-  const res = reply.raw;
-  const gone = new AbortController();
-  const onClose = () => gone.abort();
-  res.on('close', onClose);
-
-  reply.hijack();
-  const headers: Record<string, string | number | string[]> = {};
-  for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v as string;
-  res.writeHead(200, {
-    ...headers,
+  const stream = rawStream(reply);
+  const { gone, write } = stream;
+  stream.start({
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
-  res.flushHeaders();
-
-  const write = async (chunk: string) => {
-    if (gone.signal.aborted || res.writableEnded) return;
-    if (!res.write(chunk)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
-    }
-  };
 
   const keepAliveMs = opts.keepAliveMs ?? KEEP_ALIVE_MS;
   let lastWrite = Date.now();
@@ -67,8 +45,8 @@ export async function sendSse(
 
   try {
     if (opts.resumable !== false) await write('retry: 3000\n\n');
-    for await (const ev of events(gone.signal)) {
-      if (gone.signal.aborted) break;
+    for await (const ev of events(gone)) {
+      if (gone.aborted) break;
       lastWrite = Date.now();
       const id = opts.resumable !== false && ev.id !== undefined ? `id: ${ev.id}\n` : '';
       await write(`${id}event: ${ev.event}\ndata: ${ev.json}\n\n`);
@@ -77,7 +55,7 @@ export async function sendSse(
     request.log.error({ err }, 'sse writer failed');
   } finally {
     clearInterval(timer);
-    res.off('close', onClose);
-    if (!res.writableEnded) res.end();
+    stream.dispose();
+    if (!stream.res.writableEnded) stream.res.end();
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode } from '../../platform/errors.js';
 import type { StreamStore } from '../../platform/streams/stream-hub.js';
+import { rawStream } from '../../platform/http/raw-stream.js';
 import { sendProblem } from './problems.js';
 
 /**
@@ -16,47 +17,25 @@ export async function sendPlainTextStream(
   streamId: string,
   conversationId: string,
 ): Promise<FastifyReply | undefined> {
-  const res = reply.raw;
-  const gone = new AbortController();
-  const onClose = () => gone.abort();
-  res.on('close', onClose);
+  const stream = rawStream(reply);
+  const { gone, write, res } = stream;
   let started = false;
   // a delta may end inside a surrogate pair: hold its first half so every chunk is whole UTF-8
   let held = '';
 
   const start = (messageId: string) => {
     started = true;
-    reply.hijack();
-    const headers: Record<string, string | number | string[]> = {};
-    for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v as string;
-    res.writeHead(200, {
-      ...headers,
+    stream.start({
       'content-type': 'text/plain; charset=utf-8',
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
       'x-conversation-id': conversationId,
       'x-message-id': messageId,
     });
-    res.flushHeaders();
-  };
-
-  const write = async (chunk: string) => {
-    if (gone.signal.aborted || res.writableEnded || chunk === '') return;
-    if (!res.write(chunk)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
-    }
   };
 
   try {
-    for await (const ev of hub.read(streamId, 0, gone.signal)) {
+    for await (const ev of hub.read(streamId, 0, gone)) {
       if (ev.event === 'agent_message.delta') {
         const d = JSON.parse(ev.json) as { message_id: string; delta: string };
         if (!started) start(d.message_id);
@@ -77,7 +56,7 @@ export async function sendPlainTextStream(
       }
     }
   } finally {
-    res.off('close', onClose);
+    stream.dispose();
   }
   if (!started) {
     // the client left before the reply began: nothing to answer, the generation goes on
