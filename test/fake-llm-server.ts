@@ -31,6 +31,11 @@ export type FakeScenario =
       firstByteDelayMs?: number;
       /** Wait between content chunks (the first one is sent at once). */
       chunkDelayMs?: number;
+      /**
+       * Function calls streamed after the text, as OpenAI does: the id and name first, then the
+       * arguments in the given fragments; the finish reason becomes `tool_calls`.
+       */
+      toolCalls?: Array<{ id: string; name: string; arguments: string[] }>;
     }
   | {
       kind: 'http-error';
@@ -100,6 +105,8 @@ export interface FakeLlmServer {
   url: string;
   requests: RecordedRequest[];
   setScenario(scenario: FakeScenario): void;
+  /** Scenarios for the next requests, one each, before the default applies again. */
+  queue(...scenarios: FakeScenario[]): void;
   close(): Promise<void>;
 }
 
@@ -114,6 +121,7 @@ export async function startFakeLlmServer(
 ): Promise<FakeLlmServer> {
   const named: Record<string, FakeScenario> = { ...PRESET_SCENARIOS, ...opts.scenarios };
   let current: FakeScenario = opts.scenario ?? { kind: 'reply' };
+  const queued: FakeScenario[] = [];
   const requests: RecordedRequest[] = [];
 
   const server = createServer((req, res) => {
@@ -141,7 +149,7 @@ export async function startFakeLlmServer(
       });
     }
     const marker = markerIn(body);
-    const scenario = marker === undefined ? current : named[marker];
+    const scenario = marker === undefined ? (queued.shift() ?? current) : named[marker];
     if (!scenario) {
       return sendError(res, 400, {
         message: `Unknown fake scenario "${marker}"`,
@@ -174,6 +182,9 @@ export async function startFakeLlmServer(
     requests,
     setScenario(scenario) {
       current = scenario;
+    },
+    queue(...scenarios) {
+      queued.push(...scenarios);
     },
     close() {
       server.closeAllConnections();
@@ -221,7 +232,21 @@ async function streamReply(res: ServerResponse, body: ChatRequestBody, s: ReplyS
     res.socket?.destroy();
     return;
   }
-  await write(res, frame([choice({}, s.finishReason ?? 'stop')]));
+  const calls = s.toolCalls ?? [];
+  for (const [index, c] of calls.entries()) {
+    await write(
+      res,
+      frame([
+        choice({
+          tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }],
+        }),
+      ]),
+    );
+    for (const fragment of c.arguments) {
+      await write(res, frame([choice({ tool_calls: [{ index, function: { arguments: fragment } }] })]));
+    }
+  }
+  await write(res, frame([choice({}, s.finishReason ?? (calls.length > 0 ? 'tool_calls' : 'stop'))]));
   if (includeUsage) await write(res, frame([], usageOf(body, chunks, s.usage)));
   res.end('data: [DONE]\n\n');
 }

@@ -54,6 +54,58 @@ describe('ModelGateway through an OpenAI-compatible server', () => {
     expect(result.finishReason).toBe('stop');
   });
 
+  it('runs tool calls streamed in fragments, sends their results back, and sums usage over steps', async () => {
+    fake.queue(
+      {
+        kind: 'reply',
+        reply: ['Let me look. '],
+        toolCalls: [{ id: 'call_1', name: 'lookup_order', arguments: ['{"ord', 'er":"A-1', '7"}'] }],
+        usage: { promptTokens: 20, completionTokens: 5 },
+      },
+      { kind: 'reply', reply: ['It ships today.'], usage: { promptTokens: 40, completionTokens: 4 } },
+    );
+    const seen: Record<string, unknown>[] = [];
+    const before = fake.requests.length;
+    const result = await gateway.stream(
+      call('where is A-17?', {
+        tools: {
+          lookup_order: {
+            description: 'Finds an order',
+            parameters: { type: 'object', properties: { order: { type: 'string' } }, required: ['order'] },
+            execute: async (args) => {
+              seen.push(args);
+              return { status: 'shipping today' };
+            },
+          },
+        },
+      }),
+    );
+    expect(seen).toEqual([{ order: 'A-17' }]);
+    expect(result.text).toBe('Let me look. It ships today.');
+    expect(result.toolCalls).toEqual([
+      expect.objectContaining({ toolCallId: 'call_1', name: 'lookup_order', arguments: { order: 'A-17' } }),
+    ]);
+    expect(result.usage).toMatchObject({ inputTokens: 60, outputTokens: 9 });
+    const [first, second] = fake.requests.slice(before).map((r) => r.body!);
+    expect(first!['tools']).toEqual([
+      expect.objectContaining({
+        type: 'function',
+        function: expect.objectContaining({ name: 'lookup_order' }),
+      }),
+    ]);
+    const messages = second!.messages!;
+    expect(messages.at(-2)).toMatchObject({
+      role: 'assistant',
+      tool_calls: [
+        { id: 'call_1', type: 'function', function: { name: 'lookup_order', arguments: '{"order":"A-17"}' } },
+      ],
+    });
+    expect(messages.at(-1)).toMatchObject({ role: 'tool', tool_call_id: 'call_1' });
+    expect(JSON.parse((messages.at(-1) as { content: string }).content)).toEqual({
+      status: 'shipping today',
+    });
+  });
+
   it('asks for usage in the stream and reports it, cached tokens included', async () => {
     fake.setScenario({
       kind: 'reply',

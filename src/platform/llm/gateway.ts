@@ -18,6 +18,7 @@ import {
 } from 'ai/internal';
 import type { Config } from '../../config.js';
 import { createDemoModel } from './demo-model.js';
+import { LeanOpenAICompatibleChatModel } from './lean-openai-compatible.js';
 import { parseModelRef, type ModelRef, type ProviderName } from './model-ref.js';
 import { thinkingProviderOptions, type ThinkingSetting } from './thinking.js';
 import type { TokenUsage } from './prices.js';
@@ -157,9 +158,10 @@ export class ModelGateway {
         // Without this, OpenAI-compatible servers send no usage in streams (LESSONS.md).
         includeUsage: true,
       });
+      const lean = { baseURL: p.openaiCompatible.baseURL, apiKey: p.openaiCompatible.apiKey };
       this.factories.set(
         'openai-compatible',
-        reuse((id) => compat.chatModel(id)),
+        reuse((id) => new LeanOpenAICompatibleChatModel(id, lean, compat.chatModel(id))),
       );
     }
     for (const [name, factory] of Object.entries(overrides)) if (factory) this.factories.set(name, factory);
