@@ -149,19 +149,25 @@ function partsOf(body: AsyncIterable<Buffer>, url: string): ReadableStream<Langu
     out.close();
   };
 
-  const onChunk = (chunk: Chunk, out: ReadableStreamDefaultController<LanguageModelV3StreamPart>) => {
+  /** Handles one chunk; true when it enqueued a part. */
+  const onChunk = (
+    chunk: Chunk,
+    out: ReadableStreamDefaultController<LanguageModelV3StreamPart>,
+  ): boolean => {
     if (chunk.error) throw new Error(chunk.error.message ?? 'The provider sent an error in the stream.');
     if (chunk.usage) usage = chunk.usage;
     const choice = chunk.choices?.[0];
-    if (!choice) return;
+    if (!choice) return false;
     if (choice.finish_reason) finishRaw = choice.finish_reason;
     const delta = choice.delta;
+    let enqueued = false;
     if (delta?.content) {
       if (!textOpen) {
         textOpen = true;
         out.enqueue({ type: 'text-start', id: '0' });
       }
       out.enqueue({ type: 'text-delta', id: '0', delta: delta.content });
+      enqueued = true;
     }
     for (const t of delta?.tool_calls ?? []) {
       const index = t.index ?? calls.size;
@@ -171,12 +177,15 @@ function partsOf(body: AsyncIterable<Buffer>, url: string): ReadableStream<Langu
       if (t.function?.arguments) c.args += t.function.arguments;
       calls.set(index, c);
     }
+    return enqueued;
   };
 
   return new ReadableStream<LanguageModelV3StreamPart>({
     start(out) {
       out.enqueue({ type: 'stream-start', warnings: [] });
     },
+    // A pull must enqueue before it returns, or the stream never pulls again: read until a
+    // chunk produced a part (role-only, usage-only and tool-call fragments produce none).
     async pull(out) {
       try {
         for (;;) {
@@ -191,8 +200,7 @@ function partsOf(body: AsyncIterable<Buffer>, url: string): ReadableStream<Langu
             if (!line.startsWith('data:')) continue;
             const data = line.slice(5).trim();
             if (data === '[DONE]') return finish(out);
-            onChunk(JSON.parse(data) as Chunk, out);
-            emitted = true;
+            if (onChunk(JSON.parse(data) as Chunk, out)) emitted = true;
           }
           if (emitted) return;
         }
