@@ -29,6 +29,8 @@ const EnvSchema = Type.Object({
   GOOGLE_GENERATIVE_AI_API_KEY: OptStr(),
   PAPO_OPENAI_COMPATIBLE_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   PAPO_OPENAI_COMPATIBLE_API_KEY: OptStr(),
+  /** `lean` (Papo's streaming client, ADR 0008) or `sdk` (the AI SDK's provider, as a fallback). */
+  PAPO_OPENAI_COMPATIBLE_CLIENT: Type.Union([Type.Literal('lean'), Type.Literal('sdk')], { default: 'lean' }),
   /** JSON array of declared models: [{ "model": "openai:gpt-4o-mini", "input_usd_per_mtok": 0.15, ... }] */
   PAPO_MODELS: Type.Optional(Type.String()),
   PAPO_DEFAULT_MODEL: Type.String({ default: 'demo:papo-demo', pattern: '^[a-z0-9-]+:.+' }),
@@ -71,7 +73,7 @@ export interface Config {
     readonly openai?: { apiKey: string; baseURL?: string };
     readonly anthropic?: { apiKey: string };
     readonly google?: { apiKey: string };
-    readonly openaiCompatible?: { baseURL: string; apiKey?: string };
+    readonly openaiCompatible?: { baseURL: string; apiKey?: string; client: 'lean' | 'sdk' };
   };
   readonly models: readonly DeclaredModel[];
   readonly defaultModel: string;
@@ -117,6 +119,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       openaiCompatible: {
         baseURL: env.PAPO_OPENAI_COMPATIBLE_BASE_URL,
         apiKey: env.PAPO_OPENAI_COMPATIBLE_API_KEY,
+        client: env.PAPO_OPENAI_COMPATIBLE_CLIENT,
       },
     }),
   };

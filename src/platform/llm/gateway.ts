@@ -161,7 +161,11 @@ export class ModelGateway {
       const lean = { baseURL: p.openaiCompatible.baseURL, apiKey: p.openaiCompatible.apiKey };
       this.factories.set(
         'openai-compatible',
-        reuse((id) => new LeanOpenAICompatibleChatModel(id, lean, compat.chatModel(id))),
+        reuse((id) =>
+          p.openaiCompatible!.client === 'sdk'
+            ? compat.chatModel(id)
+            : new LeanOpenAICompatibleChatModel(id, lean, compat.chatModel(id)),
+        ),
       );
     }
     for (const [name, factory] of Object.entries(overrides)) if (factory) this.factories.set(name, factory);
