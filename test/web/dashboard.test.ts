@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newKey, newWorkspace, operatorHeaders } from '../factories.js';
 import { createTestApp, OPERATOR_TOKEN, type TestApp } from '../harness.js';
+import { multipartBody } from '../multipart.js';
 import {
   chromiumAvailable,
   ensureWebBuilt,
@@ -118,6 +120,34 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
     await screenshot(page, '04-agent-versions');
   });
 
+  it('puts an earlier version live again from the history, as a new version', async () => {
+    const v1 = page.getByRole('article', { name: 'Version 1' });
+    await v1.getByRole('button', { name: 'Put v1 live' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Put version 1 live again?' });
+    await dialog.waitFor();
+    await expectAccessible(page, 'version restore dialog');
+    await dialog.getByRole('button', { name: 'Put it live' }).click();
+    await page.getByText('Version 1 is live again, as version 3.').waitFor();
+    const v3 = page.getByRole('article', { name: 'Version 3' });
+    await v3.getByText('Restored from version 1').waitFor();
+    await v3.getByText('live', { exact: true }).waitFor();
+    await page.getByText('version 3', { exact: true }).waitFor(); // the header badge
+    await expectAccessible(page, 'version history');
+    await screenshot(page, '04-agent-versions-restored');
+    const agent = (await admin('/agents')).json<{
+      items: Array<{ name: string; published_version: number; instructions: string }>;
+    }>();
+    expect(agent.items.find((a) => a.name === agentName)).toMatchObject({
+      published_version: 3,
+      instructions: 'You help customers track their parcels.',
+    });
+    // the settings tab shows what is live now
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    expect(await page.getByRole('textbox', { name: 'Instructions', exact: true }).inputValue()).toBe(
+      'You help customers track their parcels.',
+    );
+  });
+
   const secretWord = `zebra${Date.now().toString(36)}`;
   it('chats in the playground through the streaming API, with tokens, cost and latency', async () => {
     await page.getByRole('tab', { name: 'Playground' }).click();
@@ -149,13 +179,30 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
       })
     ).json<{ id: string; session_token: string }>();
     const h = { authorization: `Bearer ${conv.session_token}` };
+    const receipt = 'Receipt 4521: paid on 2 December.';
+    const form = multipartBody([
+      { name: 'file', filename: 'receipt-4521.txt', contentType: 'text/plain', data: receipt },
+    ]);
+    const uploaded = await t.app.inject({
+      method: 'POST',
+      url: `/v1/public/agents/conversations/${conv.id}/files`,
+      headers: { ...h, ...form.headers },
+      payload: form.payload,
+    });
+    expect(uploaded.statusCode, uploaded.body).toBe(200);
+    const fileId = uploaded.json<{ id: string }>().id;
     const sent = await t.app.inject({
       method: 'POST',
       url: `/v1/public/agents/conversations/${conv.id}/messages`,
       headers: h,
-      payload: { content: 'My order 4521 has not arrived' },
+      payload: {
+        content: [
+          { type: 'text', text: 'My order 4521 has not arrived' },
+          { type: 'file', file_id: fileId },
+        ],
+      },
     });
-    expect(sent.statusCode).toBe(200);
+    expect(sent.statusCode, sent.body).toBe(200);
     await t.app.inject({
       method: 'POST',
       url: `/v1/public/agents/conversations/${conv.id}/feedback`,
@@ -200,10 +247,18 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
       .first()
       .waitFor();
 
-    // the customer's conversation: feedback shown
+    // the customer's conversation: feedback shown, the file in the message and in Files, downloadable
     await page.goto(`${base}/dashboard/conversations/${conv.id}`);
     await page.getByText('Quick answer').waitFor();
     await page.getByText('promoter').waitFor();
+    const fileLinks = page.getByRole('button', { name: 'Download receipt-4521.txt' });
+    await fileLinks.first().waitFor();
+    expect(await fileLinks.count()).toBe(2); // in the customer's message and in the Files card
+    const download = page.waitForEvent('download');
+    await fileLinks.first().click();
+    const saved = await download;
+    expect(saved.suggestedFilename()).toBe('receipt-4521.txt');
+    expect(readFileSync((await saved.path())!, 'utf8')).toBe(receipt);
     await expectAccessible(page, 'conversation');
     await screenshot(page, '07-conversation');
   });

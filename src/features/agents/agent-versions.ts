@@ -44,6 +44,8 @@ export interface AgentVersionSummary {
   model: string;
   temperature: number | null;
   max_output_tokens: number | null;
+  /** Why it was published: release notes, or `Restored from version N`. */
+  notes: string | null;
   created_at: string;
 }
 
@@ -116,6 +118,7 @@ export function toVersionSummary(row: AgentVersionRow): AgentVersionSummary {
     model: row.model,
     temperature: cleanTemperature(row.temperature),
     max_output_tokens: row.maxOutputTokens,
+    notes: row.notes,
     created_at: row.createdAt.toISOString(),
   };
 }

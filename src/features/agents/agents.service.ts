@@ -10,13 +10,14 @@ import {
 import { invalidField, NotFoundError } from '../../platform/errors.js';
 import { withNameConflict } from './agents.errors.js';
 import { createAgentDrafts, type AgentDrafts } from './agent-drafts.js';
-import { insertVersion } from './agent-versions.js';
+import { insertVersion, runtimeOf, sameRuntime } from './agent-versions.js';
 import { newId } from '../../platform/ids.js';
 import { assertJsonSize } from '../../platform/json-size.js';
 import { toPage, type Page } from '../../platform/http/pagination.js';
 import { getWorkspaceOrThrow } from '../workspaces/workspaces.repo.js';
 import {
   insertAgentWithinLimit,
+  findVersionRow,
   getAgentOrThrow,
   listAgentRows,
   lockAgentOrThrow,
@@ -91,6 +92,12 @@ export interface AgentsService extends AgentDrafts {
   ): Promise<Page<Agent>>;
   getAgent(workspaceId: string, agentId: string): Promise<Agent>;
   updateAgent(workspaceId: string, agentId: string, patch: Partial<AgentInput>): Promise<Agent>;
+  /**
+   * Rolls back to an earlier version: its runtime settings become the live ones as a new version
+   * (history is never rewritten), unpublished draft changes are discarded. Nothing is published
+   * when the live version already holds those settings.
+   */
+  rollbackAgent(workspaceId: string, agentId: string, version: number): Promise<Agent>;
   deleteAgent(workspaceId: string, agentId: string): Promise<void>;
 }
 
@@ -229,6 +236,36 @@ export function createAgentsService(deps: {
           return updated;
         }),
       );
+      return toAgent(row);
+    },
+
+    async rollbackAgent(workspaceId, agentId, version) {
+      await getWorkspaceOrThrow(db, workspaceId);
+      const row = await db.transaction(async (tx) => {
+        const current = await lockAgentOrThrow(tx, workspaceId, agentId);
+        const snapshot = await findVersionRow(tx, current.id, version);
+        if (!snapshot) throw new NotFoundError('version', String(version));
+        const runtime = runtimeOf(snapshot);
+        const live =
+          current.latestVersion > 0 ? await findVersionRow(tx, current.id, current.latestVersion) : undefined;
+        const now = clock.now();
+        const published =
+          live && sameRuntime(runtimeOf(live), runtime)
+            ? current.latestVersion
+            : await insertVersion(tx, current, runtime, now, `Restored from version ${version}`);
+        const [updated] = await tx
+          .update(agents)
+          .set({
+            draft: runtime,
+            latestVersion: published,
+            hasUnpublishedChanges: false,
+            ...(current.status === 'draft' && { status: 'active' as const }),
+            updatedAt: now,
+          })
+          .where(eq(agents.id, current.id))
+          .returning();
+        return updated!;
+      });
       return toAgent(row);
     },
 

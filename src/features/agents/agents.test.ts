@@ -526,6 +526,7 @@ describe('GET /v1/admin/workspaces/{ws}/agents/{id}/versions', () => {
       model: string;
       temperature: number | null;
       max_output_tokens: number | null;
+      notes: string | null;
       created_at: string;
     }>;
     next_offset: number | null;
@@ -550,6 +551,7 @@ describe('GET /v1/admin/workspaces/{ws}/agents/{id}/versions', () => {
       'instructions',
       'max_output_tokens',
       'model',
+      'notes',
       'temperature',
       'version',
     ]);
@@ -589,6 +591,103 @@ describe('GET /v1/admin/workspaces/{ws}/agents/{id}/versions', () => {
     expectError(await call('GET', versionsUrl(a.id, other)), 404, 'not_found');
     expect((await call('DELETE', `${agentsUrl(ws)}/${b.id}`)).statusCode).toBe(204);
     expectError(await call('GET', versionsUrl(b.id)), 404, 'not_found');
+  });
+});
+
+describe('POST /v1/admin/workspaces/{ws}/agents/{id}/versions/{n}/restore', () => {
+  const restoreUrl = (id: string, n: number | string, w = ws) =>
+    `${agentsUrl(w)}/${id}/versions/${n}/restore`;
+  type VersionItem = { version: number; instructions: string; model: string; notes: string | null };
+  const listVersions = async (id: string) =>
+    (await call('GET', `${agentsUrl(ws)}/${id}/versions`)).json<{ items: VersionItem[] }>().items;
+
+  it("publishes the old version's settings as a new version; history and other fields stay", async () => {
+    const a = await create({ name: uniqueName(), instructions: 'first', temperature: 0.3, greeting: 'Hi' });
+    await patch(a.id, { instructions: 'second', model: 'anthropic:claude-haiku-4-5', max_output_tokens: 80 });
+    await patch(a.id, { greeting: 'Hello' });
+    const res = await call('POST', restoreUrl(a.id, 1));
+    expect(res.statusCode, res.body).toBe(200);
+    const back = res.json<Agent>();
+    expect(Object.keys(back).sort()).toEqual(AGENT_FIELDS);
+    expect(back).toMatchObject({
+      instructions: 'first',
+      model: 'demo:papo-demo',
+      temperature: 0.3,
+      max_output_tokens: null,
+      greeting: 'Hello', // not versioned: untouched
+      published_version: 3,
+    });
+    expect(await getAgent(a.id)).toEqual(back);
+    expect((await listVersions(a.id)).map((v) => [v.version, v.instructions, v.notes])).toEqual([
+      [3, 'first', 'Restored from version 1'],
+      [2, 'second', null],
+      [1, 'first', null],
+    ]);
+  });
+
+  it('new conversations run the restored version', async () => {
+    const w = await newWorkspace(t);
+    const { key } = await newKey(t, w);
+    const a = await create({ name: uniqueName(), instructions: 'old' }, w);
+    await patch(a.id, { instructions: 'new' }, w);
+    expect((await call('POST', restoreUrl(a.id, 1, w))).statusCode).toBe(200);
+    const session = await t.app.inject({
+      method: 'POST',
+      url: `/v1/agents/${a.id}/sessions`,
+      headers: { 'x-api-key': key },
+      payload: {},
+    });
+    expect(session.statusCode, session.body).toBe(200);
+    const sessionId = session.json<{ id: string }>().id;
+    const sent = await t.app.inject({
+      method: 'POST',
+      url: `/v1/agents/sessions/${sessionId}/messages`,
+      headers: { 'x-api-key': key },
+      payload: { content: 'hi' },
+    });
+    expect(sent.statusCode, sent.body).toBe(200);
+    const rows = await t.db.db.select().from(messages).where(eq(messages.conversationId, sessionId));
+    expect(rows.find((r) => r.role === 'assistant')!.agentVersion).toBe(3);
+  });
+
+  it('publishes nothing when the live version already holds those settings', async () => {
+    const a = await create({ name: uniqueName(), instructions: 'same' });
+    await patch(a.id, { instructions: 'other' });
+    await patch(a.id, { instructions: 'same' }); // v3 = v1's settings
+    const res = await call('POST', restoreUrl(a.id, 1));
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json<Agent>().published_version).toBe(3);
+    expect(await versions(a.id)).toHaveLength(3);
+    expect((await call('POST', restoreUrl(a.id, 3))).json<Agent>().published_version).toBe(3);
+    expect(await versions(a.id)).toHaveLength(3);
+  });
+
+  it('unknown or malformed versions and agents → 404, wrong keys → 401/403; nothing changes', async () => {
+    const a = await create({ name: uniqueName(), instructions: 'keep' });
+    const b = await create({ name: uniqueName(), instructions: 'other agent' });
+    await patch(a.id, { instructions: 'keep 2' });
+    const before = await getAgent(a.id);
+    expect(expectError(await call('POST', restoreUrl(a.id, 9)), 404, 'not_found').error.context).toEqual({
+      resource: 'version',
+      id: '9',
+    });
+    expectError(await call('POST', restoreUrl(a.id, 0)), 404, 'not_found'); // malformed path ids are 404s
+    expectError(await call('POST', restoreUrl(a.id, 'x')), 404, 'not_found');
+    expectError(await call('POST', restoreUrl(MISSING_ID, 1)), 404, 'not_found');
+    const other = await newWorkspace(t);
+    expectError(await call('POST', restoreUrl(a.id, 1, other)), 404, 'not_found');
+    const limited = (await newKey(t, ws, { type: 'secret', name: 'l', scopes: ['admin'], agent_ids: [b.id] }))
+      .key;
+    expectError(
+      await call('POST', restoreUrl(a.id, 1), undefined, bearer(limited)),
+      403,
+      'agent_not_allowed',
+    );
+    const run = (await newKey(t, ws)).key;
+    expectError(await call('POST', restoreUrl(a.id, 1), undefined, bearer(run)), 403, 'insufficient_scope');
+    expectError(await call('POST', restoreUrl(a.id, 1), undefined, {}), 401, 'missing_api_key');
+    expect(await getAgent(a.id)).toEqual(before);
+    expect(await versions(a.id)).toHaveLength(2);
   });
 });
 

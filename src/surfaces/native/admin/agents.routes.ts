@@ -83,6 +83,9 @@ const AgentVersion = Type.Object({
   model: Type.String(),
   temperature: Nullable(Type.Number()),
   max_output_tokens: Nullable(Type.Integer()),
+  notes: Nullable(
+    Type.String({ description: 'Why it was published: release notes, or `Restored from version N`.' }),
+  ),
   created_at: DateTime,
 });
 
@@ -180,6 +183,30 @@ export function agentAdminRoutes(app: App, { services }: AdminDeps): void {
         scopedAgent(req, req.params.workspace_id, req.params.agent_id),
         req.params.agent_id,
         req.query,
+      ),
+  );
+
+  app.post(
+    '/workspaces/:workspace_id/agents/:agent_id/versions/:version/restore',
+    {
+      config,
+      schema: {
+        tags,
+        security: adminSecurity,
+        summary: 'Roll back to a published version',
+        description:
+          "The version's instructions, model, temperature and output cap go live as a new version " +
+          '(history is never rewritten), and unpublished draft changes are discarded. Nothing is ' +
+          'published when the live version already holds those settings.',
+        params: Type.Composite([AgentParams, Type.Object({ version: Type.Integer({ minimum: 1 }) })]),
+        response: { 200: Agent, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (req) =>
+      services.agents.rollbackAgent(
+        scopedAgent(req, req.params.workspace_id, req.params.agent_id),
+        req.params.agent_id,
+        req.params.version,
       ),
   );
 

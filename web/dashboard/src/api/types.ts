@@ -67,6 +67,7 @@ export interface AgentVersion {
   model: string;
   temperature: number | null;
   max_output_tokens: number | null;
+  notes: string | null;
   created_at: string;
 }
 

@@ -1,12 +1,13 @@
 import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
 import { useI18n } from '../i18n/index.tsx';
 
-/** "Delete this …?" with Cancel and a red action button; shows the action's error if it fails. */
+/** "Delete this …?" with Cancel and an action button (red unless told); shows the action's error if it fails. */
 export function ConfirmModal({
   opened,
   title,
   text,
   action,
+  color = 'red',
   pending,
   error,
   onConfirm,
@@ -16,6 +17,7 @@ export function ConfirmModal({
   title: string;
   text: string;
   action: string;
+  color?: string;
   pending: boolean;
   error: Error | null;
   onConfirm: () => void;
@@ -40,7 +42,7 @@ export function ConfirmModal({
           <Button variant="default" onClick={onClose}>
             {t('common.cancel')}
           </Button>
-          <Button color="red" loading={pending} onClick={onConfirm}>
+          <Button color={color} loading={pending} onClick={onConfirm}>
             {action}
           </Button>
         </Group>

@@ -107,8 +107,15 @@ export const en = {
   'agent.deleteConfirm': '“{name}” will stop answering. Its conversations stay readable.',
 
   'versions.live': 'live',
-  'versions.onlyCurrent':
-    'This server does not list earlier versions yet; below is the version that is live now. Every saved change to instructions, model, temperature or max tokens publishes a new version.',
+  'versions.help':
+    'Every saved change to instructions, model, temperature or max tokens publishes a new version. Putting an earlier version live publishes its settings again as a new version; the history stays.',
+  'versions.label': 'Version {n}',
+  'versions.restore': 'Put v{n} live',
+  'versions.restoreTitle': 'Put version {n} live again?',
+  'versions.restoreConfirm':
+    'New conversations and new messages will use the instructions, model, temperature and max tokens of version {n}, published as a new version. Name, greeting and the other settings stay as they are.',
+  'versions.restoreAction': 'Put it live',
+  'versions.restored': 'Version {from} is live again, as version {n}.',
 
   'playground.help':
     'Talks to the published agent through the real streaming API. Playground conversations are marked as tests.',

@@ -108,8 +108,15 @@ export const ptBR: Dict = {
   'agent.deleteConfirm': '“{name}” deixará de responder. As conversas continuam disponíveis para leitura.',
 
   'versions.live': 'no ar',
-  'versions.onlyCurrent':
-    'Este servidor ainda não lista versões anteriores; abaixo está a versão no ar. Cada alteração salva em instruções, modelo, temperatura ou máximo de tokens publica uma nova versão.',
+  'versions.help':
+    'Cada alteração salva em instruções, modelo, temperatura ou máximo de tokens publica uma nova versão. Colocar uma versão anterior no ar publica as configurações dela de novo, como uma nova versão; o histórico fica.',
+  'versions.label': 'Versão {n}',
+  'versions.restore': 'Colocar a v{n} no ar',
+  'versions.restoreTitle': 'Colocar a versão {n} no ar de novo?',
+  'versions.restoreConfirm':
+    'Novas conversas e novas mensagens usarão as instruções, o modelo, a temperatura e o máximo de tokens da versão {n}, publicados como uma nova versão. Nome, saudação e as demais configurações continuam como estão.',
+  'versions.restoreAction': 'Colocar no ar',
+  'versions.restored': 'A versão {from} voltou ao ar, como versão {n}.',
 
   'playground.help':
     'Conversa com o agente publicado pela API de streaming real. As conversas do playground são marcadas como teste.',
