@@ -51,6 +51,8 @@ describe.skipIf(!run)('chat widget (Chromium)', { timeout: 60_000 }, () => {
   let context: BrowserContext;
   let page: Page;
   let shopId: string;
+  let duoId: string;
+  let pausaId: string;
   const pages = new Map<string, string>();
 
   beforeAll(async () => {
@@ -100,6 +102,42 @@ describe.skipIf(!run)('chat widget (Chromium)', { timeout: 60_000 }, () => {
     const closed = await newAgent(t, workspaceId, { name: 'Fechado', greeting: 'Olá!' });
     await setAgentStatus(t, workspaceId, closed, 'inactive');
     pages.set('/closed', hostPage({ lang: 'pt-BR', api, agentId: closed, publicKey: pk, extra: '' }));
+    // two tabs of one site sharing a conversation, with short idle steps
+    duoId = await newAgent(t, workspaceId, {
+      name: 'Duo',
+      inactivity: { warning_message: 'Still with us?', final_message: 'Closing now.' },
+    });
+    pages.set(
+      '/duo',
+      hostPage({
+        lang: 'en',
+        api,
+        agentId: duoId,
+        publicKey: pk,
+        extra: 'data-idle-warning-seconds="3" data-idle-final-seconds="3"',
+      }),
+    );
+    // the warning step turned off: the final one still comes
+    pages.set(
+      '/final-only',
+      hostPage({
+        lang: 'en',
+        api,
+        agentId: idle,
+        publicKey: pk,
+        extra: 'data-idle-warning-seconds="0" data-idle-final-seconds="1"',
+      }),
+    );
+    pausaId = await newAgent(t, workspaceId, { name: 'Pausa' });
+    pages.set('/pausa', hostPage({ lang: 'pt-BR', api, agentId: pausaId, publicKey: pk, extra: '' }));
+    // a key that only works on another site
+    const foreignKey = (
+      await newKey(t, workspaceId, { type: 'public', allowed_origins: ['https://elsewhere.example'] })
+    ).key;
+    pages.set(
+      '/wrong-origin',
+      hostPage({ lang: 'pt-BR', api, agentId: shop, publicKey: foreignKey, extra: '' }),
+    );
     shopId = shop;
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -146,6 +184,8 @@ describe.skipIf(!run)('chat widget (Chromium)', { timeout: 60_000 }, () => {
     // the page's `* { font-family … !important }` did not reach inside
     const font = await input().evaluate((el) => getComputedStyle(el).fontFamily);
     expect(font).not.toContain('Comic');
+    // screen readers read it in the widget's language
+    expect(await page.locator('papo-chat .wrap').getAttribute('lang')).toBe('pt-BR');
     await expectAccessible(page, 'widget open');
     await screenshot(page, '20-widget-open', false);
   });
@@ -304,8 +344,13 @@ describe.skipIf(!run)('chat widget (Chromium)', { timeout: 60_000 }, () => {
   });
 
   it('ends the conversation and asks for an NPS rating', async () => {
-    await page.getByRole('button', { name: 'Encerrar conversa' }).click();
+    await page.getByRole('button', { name: 'Encerrar conversa' }).focus();
+    await page.keyboard.press('Enter');
     await page.getByRole('group', { name: /Qual a probabilidade/ }).waitFor();
+    // the button that ended it is gone: focus went to what replaced it, not to the page
+    expect(
+      await page.evaluate(() => document.querySelector('papo-chat')!.shadowRoot!.activeElement?.id),
+    ).toBe('ended');
     await expectAccessible(page, 'widget NPS');
     await page.getByRole('radio', { name: '9' }).check();
     await page.getByRole('textbox', { name: 'Comentário (opcional)' }).fill('Muito bom');
@@ -394,6 +439,248 @@ describe.skipIf(!run)('chat widget (Chromium)', { timeout: 60_000 }, () => {
       ).toBe('bubble');
     } finally {
       await phone.close();
+    }
+  });
+  const textsIn = (p: Page, sel = '.msg.assistant') =>
+    p
+      .locator(`papo-chat ${sel}`)
+      .allTextContents()
+      .then((a) => a.join(' | '));
+  const conversationsOf = (agentId: string) =>
+    admin<{ items: Array<{ id: string; status: string; close_reason: string | null }> }>(
+      `/conversations?agent_id=${agentId}`,
+    ).then((l) => l.items);
+  type Detail = {
+    status: string;
+    close_reason: string | null;
+    context: Record<string, unknown>;
+    messages: Array<{ role: string; content: Array<{ type: string; text?: string; file_id?: string }> }>;
+  };
+
+  it('shares one conversation between two tabs: replies show in both, activity in either keeps it open', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const a = await ctx.newPage();
+      const b = await ctx.newPage();
+      await a.goto(`${site}/duo?order=123&email=ana@example.com#token=abc`);
+      await a.getByRole('button', { name: 'Open chat' }).click();
+      await a.getByRole('textbox', { name: 'Your message' }).fill('Hello from tab A');
+      await a.getByRole('textbox', { name: 'Your message' }).press('Enter');
+      await expect.poll(() => textsIn(a), { timeout: 15_000 }).toContain('real answers.');
+      const [conv] = await conversationsOf(duoId);
+      // only the page's path reaches the model and the database, never its query or fragment
+      const detail = await admin<Detail>(`/conversations/${conv!.id}`);
+      expect(detail.context['page_url']).toBe(`${site}/duo`);
+
+      // tab B opens the same conversation, then follows a reply that tab A asks for, live
+      await b.goto(`${site}/duo`); // restored open, like tab A left it
+      await expect.poll(() => textsIn(b, '.msg.user')).toContain('Hello from tab A');
+      await a.getByRole('textbox', { name: 'Your message' }).fill('Second question');
+      await a.getByRole('textbox', { name: 'Your message' }).press('Enter');
+      await expect.poll(() => textsIn(b, '.msg.user'), { timeout: 15_000 }).toContain('Second question');
+      await expect.poll(() => textsIn(b), { timeout: 15_000 }).toContain('This is turn 2');
+
+      // the visitor keeps typing in tab A for longer than the idle steps: tab B must not nudge
+      const typing = a.getByRole('textbox', { name: 'Your message' });
+      for (let i = 0; i < 14; i++) {
+        await typing.press('x');
+        await a.waitForTimeout(500);
+      }
+      expect((await admin<Detail>(`/conversations/${conv!.id}`)).status).toBe('active');
+      expect(await textsIn(b)).not.toContain('Still with us?');
+
+      // silence: one warning (in both tabs), then the final message closes it everywhere
+      await expect.poll(() => textsIn(b), { timeout: 10_000 }).toContain('Still with us?');
+      await expect.poll(() => textsIn(a), { timeout: 10_000 }).toContain('Still with us?');
+      await a.getByRole('group', { name: /How likely/ }).waitFor({ timeout: 10_000 });
+      await b.getByRole('group', { name: /How likely/ }).waitFor({ timeout: 10_000 });
+      const done = await admin<Detail>(`/conversations/${conv!.id}`);
+      expect(done).toMatchObject({ status: 'closed', close_reason: 'inactivity' });
+      const said = done.messages.filter((m) => m.role === 'assistant').map((m) => m.content[0]?.text);
+      expect(said.filter((x) => x === 'Still with us?')).toHaveLength(1);
+      expect(said.filter((x) => x === 'Closing now.')).toHaveLength(1);
+      expect(await conversationsOf(duoId)).toHaveLength(1);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('sends a file chosen just before the message with it, in one conversation', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const p = await ctx.newPage();
+      // a slow start of the conversation, so the send begins while the upload still waits for it
+      await p.route(
+        (url) => url.pathname === '/v1/public/agents/conversations',
+        async (route) => {
+          await new Promise((r) => setTimeout(r, 600));
+          await route.continue();
+        },
+      );
+      await p.goto(`${site}/pausa`);
+      await p.getByRole('button', { name: 'Abrir chat' }).click();
+      await p
+        .locator('papo-chat input[type=file]')
+        .setInputFiles({ name: 'nota.png', mimeType: 'image/png', buffer: PNG });
+      await p.getByRole('textbox', { name: 'Sua mensagem' }).fill('Segue a nota');
+      await p.getByRole('textbox', { name: 'Sua mensagem' }).press('Enter');
+      await expect.poll(() => textsIn(p), { timeout: 15_000 }).toContain('I also received 1 attachment');
+      const convs = await conversationsOf(pausaId);
+      expect(convs).toHaveLength(1);
+      const detail = await admin<Detail>(`/conversations/${convs[0]!.id}`);
+      expect(detail.messages[0]).toMatchObject({
+        role: 'user',
+        content: [{ type: 'text', text: 'Segue a nota' }, { type: 'image' }],
+      });
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('puts a message the server refuses back into the composer', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const p = await ctx.newPage();
+    try {
+      await p.goto(`${site}/pausa`);
+      await p.getByRole('button', { name: 'Abrir chat' }).click();
+      const box = p.getByRole('textbox', { name: 'Sua mensagem' });
+      await box.fill('Primeira');
+      await box.press('Enter');
+      await expect.poll(() => textsIn(p), { timeout: 15_000 }).toContain('real answers.');
+      await setAgentStatus(t, workspaceId, pausaId, 'inactive');
+      await box.fill('Segunda, que não pode se perder');
+      await box.press('Enter');
+      await p.getByText('Algo deu errado. Tente novamente.').waitFor();
+      expect(await box.inputValue()).toBe('Segunda, que não pode se perder');
+      expect(await textsIn(p, '.msg.user')).not.toContain('Segunda');
+      // once the agent is back, the same text goes through
+      await setAgentStatus(t, workspaceId, pausaId, 'active');
+      await box.press('Enter');
+      await expect.poll(() => textsIn(p, '.msg.user'), { timeout: 15_000 }).toContain('Segunda');
+      expect(await box.inputValue()).toBe('');
+    } finally {
+      await setAgentStatus(t, workspaceId, pausaId, 'active');
+      await ctx.close();
+    }
+  });
+
+  it('keeps a reply that failed mid-stream on screen, marked as failed', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const p = await ctx.newPage();
+      // the model fails after its first words: the server's stream for that case
+      const frames = [
+        ['stream.started', { stream_id: 'stream-x', conversation_id: 'c' }],
+        [
+          'message.created',
+          {
+            message: {
+              id: 'u-1',
+              role: 'user',
+              content: [{ type: 'text', text: 'Pergunta' }],
+              status: 'completed',
+              created_at: new Date().toISOString(),
+            },
+          },
+        ],
+        ['agent_message.delta', { message_id: 'a-1', delta: 'Resposta pela ' }],
+        ['agent_message.delta', { message_id: 'a-1', delta: 'metade' }],
+        ['error', { error: { code: 'model_error', message: 'provider failed' }, message_id: 'a-1' }],
+        ['done', {}],
+      ] as const;
+      await p.route(
+        (url) => url.pathname.endsWith('/messages/stream'),
+        (route) =>
+          route.fulfill({
+            status: 200,
+            headers: { 'content-type': 'text/event-stream', 'access-control-allow-origin': '*' },
+            body: frames
+              .map(([event, data], i) => `id: ${i + 1}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+              .join(''),
+          }),
+      );
+      await p.goto(`${site}/pausa`);
+      await p.getByRole('button', { name: 'Abrir chat' }).click();
+      await p.getByRole('textbox', { name: 'Sua mensagem' }).fill('Pergunta');
+      await p.getByRole('textbox', { name: 'Sua mensagem' }).press('Enter');
+      const failed = p.locator('papo-chat .msg.assistant.failed');
+      await failed.waitFor();
+      expect(await failed.textContent()).toContain('Resposta pela metade');
+      expect(await failed.getAttribute('aria-busy')).toBeNull();
+      // the notice stays after the stream's `done`
+      await p.waitForTimeout(300);
+      expect(await p.locator('papo-chat .status').textContent()).toBe('A resposta falhou. Tente novamente.');
+      expect(await p.getByRole('button', { name: 'Enviar' }).isDisabled()).toBe(false);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('resumes and nudges when the page blocks localStorage', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      await ctx.addInitScript(() => {
+        Object.defineProperty(window, 'localStorage', {
+          get() {
+            throw new DOMException('blocked', 'SecurityError');
+          },
+        });
+      });
+      const p = await ctx.newPage();
+      // the reply's connection drops once after the first words: resumed from memory
+      let cut = false;
+      await p.route(
+        (url) => url.pathname.endsWith('/messages/stream'),
+        async (route) => {
+          const res = await route.fetch();
+          const body = await res.text();
+          if (cut) return route.fulfill({ response: res, body });
+          cut = true;
+          // the first four events only (stream.started, message.created and two deltas)
+          const head = body.split('\n\n').slice(0, 4).join('\n\n') + '\n\n';
+          return route.fulfill({ response: res, body: head });
+        },
+      );
+      await p.goto(`${site}/en`);
+      await p.getByRole('button', { name: 'Open chat' }).click();
+      await p.getByRole('textbox', { name: 'Your message' }).fill('Hello without storage');
+      await p.getByRole('textbox', { name: 'Your message' }).press('Enter');
+      await expect.poll(() => textsIn(p), { timeout: 20_000 }).toContain('real answers.');
+      expect((await textsIn(p)).match(/You said/g)).toHaveLength(1);
+      await expect.poll(() => textsIn(p), { timeout: 10_000 }).toContain('Are you still there?');
+      await expect.poll(() => textsIn(p), { timeout: 10_000 }).toContain('Closing this chat. Bye!');
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('sends the final inactivity message when the warning step is turned off', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const p = await ctx.newPage();
+      await p.goto(`${site}/final-only`);
+      await p.getByRole('button', { name: 'Open chat' }).click();
+      await p.getByRole('textbox', { name: 'Your message' }).fill('Only the final step');
+      await p.getByRole('textbox', { name: 'Your message' }).press('Enter');
+      await expect.poll(() => textsIn(p), { timeout: 15_000 }).toContain('real answers.');
+      await expect.poll(() => textsIn(p), { timeout: 10_000 }).toContain('Closing this chat. Bye!');
+      expect(await textsIn(p)).not.toContain('Are you still there?');
+      await p.getByRole('group', { name: /How likely/ }).waitFor();
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('says at once when its key is refused (another site), before anything is typed', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const p = await ctx.newPage();
+      await p.goto(`${site}/wrong-origin`);
+      await p.getByRole('button', { name: 'Abrir chat' }).click();
+      await p.getByText('Este assistente não está disponível no momento.').waitFor();
+      expect(await p.getByRole('textbox', { name: 'Sua mensagem' }).isDisabled()).toBe(true);
+    } finally {
+      await ctx.close();
     }
   });
 });

@@ -5,16 +5,33 @@ export interface SseEvent {
   data: string;
 }
 
+/** No byte arrived for `idleMs`: the connection is presumed dead (half-open sockets never fail). */
+export class SseStalledError extends Error {}
+
 /**
  * Reads an SSE response body (fetch + ReadableStream, since EventSource cannot POST) and calls
  * `onEvent` for every complete event. Comments (keep-alives) and `retry:` lines are skipped.
- * Resolves when the body ends; rejects if reading fails (a dropped connection).
+ * Resolves when the body ends; rejects if reading fails (a dropped connection) or, with `idleMs`,
+ * when nothing (not even a keep-alive comment) arrives for that long.
  */
 export async function readSse(
   body: ReadableStream<Uint8Array>,
   onEvent: (e: SseEvent) => void,
+  opts: { idleMs?: number } = {},
 ): Promise<void> {
   const reader = body.getReader();
+  const read = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    const idleMs = opts.idleMs;
+    if (!idleMs) return reader.read();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reader.cancel().catch(() => undefined);
+        reject(new SseStalledError(`no data for ${idleMs} ms`));
+      }, idleMs);
+    });
+    return Promise.race([reader.read(), stalled]).finally(() => clearTimeout(timer));
+  };
   const decoder = new TextDecoder();
   let buffer = '';
   let current: { id?: string; event?: string; data: string[] } = { data: [] };
@@ -36,7 +53,7 @@ export async function readSse(
     else if (field === 'data') current.data.push(value);
   };
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await read();
     if (done) break;
     buffer += decoder.decode(value, { stream: true });
     let nl: number;

@@ -1,5 +1,8 @@
 import { readSse, type SseEvent } from '../../shared/sse.ts';
 
+/** The server sends a keep-alive every 15 s: this long without a byte means the connection is dead. */
+const STREAM_IDLE_MS = 45_000;
+
 /** The Public Chat API as a page uses it (quintus.md P1–P14): a public key, then a session token. */
 
 export interface Block {
@@ -138,7 +141,8 @@ export class PublicApi {
         .json()
         .then((b: { error?: { code?: string } }) => b.error?.code)
         .catch(() => undefined);
-      if (code === 'session_token_expired') {
+      // expired, or no longer accepted (PAPO_SECRET rotated): a new token from the public key
+      if (code === 'session_token_expired' || code === 'invalid_session_token') {
         await this.refresh();
         return this.call(path, init, true);
       }
@@ -194,7 +198,7 @@ export class PublicApi {
       body: JSON.stringify({ content }),
       headers: { Accept: 'text/event-stream' },
     });
-    await readSse(res.body!, onEvent);
+    await readSse(res.body!, onEvent, { idleMs: STREAM_IDLE_MS });
   }
 
   /** P14: replays a stream after `lastEventId` and follows it to its end. */
@@ -202,7 +206,7 @@ export class PublicApi {
     const res = await this.call(`/streams/${streamId}`, {
       headers: { 'Last-Event-ID': String(lastEventId), Accept: 'text/event-stream' },
     });
-    await readSse(res.body!, onEvent);
+    await readSse(res.body!, onEvent, { idleMs: STREAM_IDLE_MS });
   }
 
   /** P4 */

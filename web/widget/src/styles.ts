@@ -21,7 +21,7 @@ header{display:flex;align-items:center;gap:8px;padding:12px 12px 12px 16px;backg
 header h2{flex:1;margin:0;font-size:16px;font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 header button{background:transparent;border:1px solid rgba(255,255,255,.6);color:#fff;border-radius:8px;padding:4px 10px;cursor:pointer;font-size:13px}
 header button.x{border:0;font-size:22px;line-height:1;padding:2px 8px}
-.log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:10px;background:#f6f7f9}
+.log{flex:1;overflow-y:auto;overscroll-behavior:contain;padding:14px;display:flex;flex-direction:column;gap:10px;background:#f6f7f9}
 .msg{max-width:85%;padding:9px 12px;border-radius:12px;word-wrap:break-word;overflow-wrap:anywhere}
 .msg.assistant{align-self:flex-start;background:#fff;border:1px solid #dfe3e8}
 .msg.user{align-self:flex-end;background:var(--papo-accent);color:#fff}
@@ -66,6 +66,6 @@ legend{padding:0;margin-bottom:8px;font-weight:600}
 .end textarea{min-height:60px;width:100%}
 .primary,.secondary{align-self:flex-start;background:var(--papo-accent);color:#fff;border:1px solid var(--papo-accent);border-radius:8px;padding:8px 14px;cursor:pointer}
 .secondary{background:#fff;color:var(--papo-accent)}
-@media (max-width:480px){.panel{inset:0;right:0;bottom:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}.open .bubble{display:none}}
+@media (max-width:480px){.panel{inset:0;right:0;bottom:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}.open .bubble{display:none}header{padding-top:max(12px,env(safe-area-inset-top))}form.compose,.end{padding-bottom:max(10px,env(safe-area-inset-bottom))}textarea{font-size:16px}}
 `;
 }

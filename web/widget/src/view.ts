@@ -49,6 +49,15 @@ interface MessageView {
   files: HTMLElement;
   text: string;
   fileIds: string[];
+  /** A render is scheduled for the next frame (streamed deltas are drawn at most once a frame). */
+  frame?: number;
+}
+
+/** The layout below which the panel fills the screen (styles.ts uses the same width). */
+const PHONE = '(max-width: 480px)';
+
+export function isPhone(): boolean {
+  return matchMedia(PHONE).matches;
 }
 
 /** The bubble and the panel in a shadow root: DOM, texts, focus. No API calls. */
@@ -68,6 +77,7 @@ export class ChatView {
   constructor(
     host: HTMLElement,
     t: Texts,
+    lang: string,
     private readonly o: { title: string; color: string; greeting: string },
     private readonly on: ViewEvents,
   ) {
@@ -83,7 +93,7 @@ export class ChatView {
     for (const el of wrap.querySelectorAll<HTMLElement>('[id]')) this.$[el.id] = el;
     this.$['wrap'] = wrap;
     this.wire();
-    this.setTexts(t);
+    this.setTexts(t, lang);
     this.greet();
   }
 
@@ -98,6 +108,7 @@ export class ChatView {
     this.el('end').addEventListener('click', () => this.on.end());
     this.el('panel').addEventListener('keydown', (e) => {
       if (e.key === 'Escape') this.toggle(false);
+      else if (e.key === 'Tab' && isPhone()) this.wrapFocus(e);
     });
     input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
@@ -123,8 +134,9 @@ export class ChatView {
   }
 
   /** Texts in the page's language (called again when `<html lang>` changes). */
-  setTexts(t: Texts): void {
+  setTexts(t: Texts, lang: string): void {
     this.t = t;
+    this.el('wrap').lang = lang;
     this.el('title').textContent = this.o.title || this.name || t.title;
     this.el('note').textContent = t.unavailable;
     this.el('end').textContent = t.end;
@@ -162,6 +174,21 @@ export class ChatView {
     this.el<HTMLTextAreaElement>('input').disabled = !this.available || !!this.ended;
   }
 
+  /** On a phone the panel covers the page: Tab cycles inside it instead of reaching what it hides. */
+  private wrapFocus(e: KeyboardEvent): void {
+    const focusable = [
+      ...this.el('panel').querySelectorAll<HTMLElement>('button, textarea, input, [tabindex="0"]'),
+    ].filter((el) => !(el as HTMLButtonElement).disabled && el.getClientRects().length > 0);
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    const active = (this.el('wrap').getRootNode() as ShadowRoot).activeElement;
+    if (!first || !last) return;
+    if (e.shiftKey ? active === first : active === last) {
+      e.preventDefault();
+      (e.shiftKey ? last : first).focus();
+    }
+  }
+
   isOpen(): boolean {
     return !this.el('panel').hidden;
   }
@@ -169,6 +196,8 @@ export class ChatView {
   /** Opens or closes the panel; focus goes to the composer, or back to the bubble. */
   toggle(open: boolean, focus = true): void {
     this.el('panel').hidden = !open;
+    if (isPhone()) this.el('panel').setAttribute('aria-modal', 'true');
+    else this.el('panel').removeAttribute('aria-modal');
     this.el('wrap').classList.toggle('open', open);
     this.el('bubble').setAttribute('aria-expanded', String(open));
     this.el('bubble').setAttribute('aria-label', open ? this.t.close : this.t.open);
@@ -186,10 +215,12 @@ export class ChatView {
     this.el('status').classList.toggle('err', error);
   }
 
+  /** While a reply is on its way: "typing…", and no second send. An error notice outlives it. */
   busy(on: boolean): void {
     this.waiting = on;
     this.el<HTMLButtonElement>('send').disabled = on || !this.available;
-    this.say(on ? this.t.typing : '');
+    if (on) this.say(this.t.typing);
+    else if (!this.el('status').classList.contains('err')) this.say('');
   }
 
   /** A conversation exists: it can be ended from the header. */
@@ -201,6 +232,12 @@ export class ChatView {
     const input = this.el<HTMLTextAreaElement>('input');
     input.value = '';
     input.style.height = '';
+  }
+
+  /** A message the server refused: its text goes back into the composer (unless more was typed). */
+  putBack(text: string): void {
+    const input = this.el<HTMLTextAreaElement>('input');
+    if (!input.value) input.value = text;
   }
 
   private scroll(): void {
@@ -231,16 +268,28 @@ export class ChatView {
     return this.messages.has(id);
   }
 
-  /** The user's message as sent, before the server has stored it; `adopt` gives it its id. */
-  showLocal(text: string, fileIds: string[]): (id: string) => void {
-    const v = this.message(`local-${Date.now()}`, 'user');
+  /**
+   * The user's message as sent, before the server has stored it: `adopt` gives it the stored id,
+   * `remove` takes it away again when the server refused it.
+   */
+  showLocal(text: string, fileIds: string[]): { adopt(id: string): void; remove(): void } {
+    const localId = `local-${Date.now()}`;
+    const v = this.message(localId, 'user');
     this.setText(v, text);
     v.fileIds = fileIds;
     this.renderFiles(v);
-    return (id) => this.messages.set(id, v);
+    return {
+      adopt: (id) => this.messages.set(id, v),
+      remove: () => {
+        v.el.remove();
+        this.messages.delete(localId);
+      },
+    };
   }
 
   private setText(v: MessageView, text: string): void {
+    if (v.frame !== undefined) cancelAnimationFrame(v.frame);
+    v.frame = undefined;
     v.text = text;
     v.body.replaceChildren(renderMarkdown(text));
     this.scroll();
@@ -272,12 +321,27 @@ export class ChatView {
     this.renderFiles(v);
   }
 
-  /** A chunk of a reply being streamed. */
+  /**
+   * A chunk of a reply being streamed. The text grows at once; it is drawn (Markdown parsed again)
+   * at most once a frame, so a burst of deltas (a replay after a reload) costs one render.
+   * aria-busy keeps screen readers from announcing a reply word by word.
+   */
   appendDelta(messageId: string, delta: string): void {
     const v = this.message(messageId, 'assistant');
     if (v.el.dataset['done']) return;
-    this.setText(v, v.text + delta);
     v.el.setAttribute('aria-busy', 'true');
+    v.text += delta;
+    v.frame ??= requestAnimationFrame(() => this.setText(v, v.text));
+  }
+
+  /** A reply that failed mid-stream: whatever arrived stays, marked as failed. */
+  markFailed(messageId: string): void {
+    const v = this.messages.get(messageId);
+    if (!v) return;
+    this.setText(v, v.text || this.t.failed);
+    v.el.classList.add('failed');
+    v.el.dataset['done'] = '1';
+    v.el.removeAttribute('aria-busy');
   }
 
   renderPending(files: PublicFile[]): void {
@@ -314,7 +378,7 @@ export class ChatView {
   }
 
   /** The conversation is over: no composer; the NPS question (P12) until answered; a way to start again. */
-  showEnded(feedbackSent: boolean): void {
+  showEnded(feedbackSent: boolean, focus = false): void {
     this.ended = { feedbackSent };
     const t = this.t;
     this.el('compose').hidden = true;
@@ -333,6 +397,11 @@ export class ChatView {
     });
     box.replaceChildren(note, feedbackSent ? paragraph(t.thanks) : this.npsForm(), restart);
     this.scroll();
+    // the button that ended it is gone: focus moves to what replaced it, not to the page
+    if (focus && this.isOpen()) {
+      box.tabIndex = -1;
+      box.focus();
+    }
   }
 
   private npsForm(): HTMLFormElement {
