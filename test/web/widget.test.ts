@@ -431,6 +431,17 @@ describe.skipIf(!run)('chat widget (Chromium)', { timeout: 60_000 }, () => {
         .toContain('real answers.');
       await expectAccessible(p, 'widget on a phone');
       await screenshot(p, '24-widget-phone', false);
+      // the panel covers the page: Tab and Shift+Tab stay inside it (a modal dialog)
+      expect(await panel.getAttribute('aria-modal')).toBe('true');
+      const inWidget = () => p.evaluate(() => document.activeElement?.tagName === 'PAPO-CHAT');
+      for (let i = 0; i < 8; i++) {
+        await p.keyboard.press('Tab');
+        expect(await inWidget()).toBe(true);
+      }
+      for (let i = 0; i < 8; i++) {
+        await p.keyboard.press('Shift+Tab');
+        expect(await inWidget()).toBe(true);
+      }
       // Escape closes and gives focus back to the bubble
       await p.keyboard.press('Escape');
       await panel.waitFor({ state: 'hidden' });

@@ -26,8 +26,9 @@ export async function readSse(
     let timer: ReturnType<typeof setTimeout> | undefined;
     const stalled = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        reader.cancel().catch(() => undefined);
+        // rejected first: cancelling settles the pending read as `done`, which must not win the race
         reject(new SseStalledError(`no data for ${idleMs} ms`));
+        reader.cancel().catch(() => undefined);
       }, idleMs);
     });
     return Promise.race([reader.read(), stalled]).finally(() => clearTimeout(timer));
