@@ -10,6 +10,7 @@ import {
   canonical,
   EMPTY_DRAFT,
   insertVersion,
+  markPublished,
   runtimeOf,
   sameRuntime,
   toAgentState,
@@ -165,17 +166,7 @@ export function createAgentDrafts(deps: { db: Db; clock: Clock }): AgentDrafts {
         if (current.draft.model === '') throw new DraftHasNoModelError();
         const now = clock.now();
         const version = await insertVersion(tx, current, current.draft, now, opts.notes ?? null);
-        const [updated] = await tx
-          .update(agents)
-          .set({
-            latestVersion: version,
-            hasUnpublishedChanges: false,
-            ...(current.status === 'draft' && { status: 'active' as const }),
-            updatedAt: now,
-          })
-          .where(eq(agents.id, current.id))
-          .returning();
-        return updated!;
+        return markPublished(tx, current, version, now);
       });
       return toAgentState(row);
     },

@@ -1,5 +1,6 @@
+import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
-import { agentVersions, type AgentRuntime } from '../../platform/db/schema/index.js';
+import { agents, agentVersions, type AgentRuntime } from '../../platform/db/schema/index.js';
 import { newId } from '../../platform/ids.js';
 import type { AgentRow, AgentVersionRow } from './agents.repo.js';
 
@@ -147,6 +148,31 @@ export async function insertVersion(
     createdAt: now,
   });
   return version;
+}
+
+/**
+ * Makes `version` the live one (the caller holds the agent's row lock): nothing left unpublished,
+ * a `draft` agent becomes `active`. `draft`, when given, replaces the draft (a restored version).
+ */
+export async function markPublished(
+  tx: DbOrTx,
+  row: AgentRow,
+  version: number,
+  now: Date,
+  draft?: AgentRuntime,
+): Promise<AgentRow> {
+  const [updated] = await tx
+    .update(agents)
+    .set({
+      ...(draft && { draft }),
+      latestVersion: version,
+      hasUnpublishedChanges: false,
+      ...(row.status === 'draft' && { status: 'active' as const }),
+      updatedAt: now,
+    })
+    .where(eq(agents.id, row.id))
+    .returning();
+  return updated!;
 }
 
 /** Whether two drafts hold the same runtime settings (key order ignored). */

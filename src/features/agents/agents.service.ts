@@ -10,7 +10,7 @@ import {
 import { invalidField, NotFoundError } from '../../platform/errors.js';
 import { withNameConflict } from './agents.errors.js';
 import { createAgentDrafts, type AgentDrafts } from './agent-drafts.js';
-import { insertVersion, runtimeOf, sameRuntime } from './agent-versions.js';
+import { insertVersion, markPublished, runtimeOf, sameRuntime } from './agent-versions.js';
 import { newId } from '../../platform/ids.js';
 import { assertJsonSize } from '../../platform/json-size.js';
 import { toPage, type Page } from '../../platform/http/pagination.js';
@@ -253,18 +253,7 @@ export function createAgentsService(deps: {
           live && sameRuntime(runtimeOf(live), runtime)
             ? current.latestVersion
             : await insertVersion(tx, current, runtime, now, `Restored from version ${version}`);
-        const [updated] = await tx
-          .update(agents)
-          .set({
-            draft: runtime,
-            latestVersion: published,
-            hasUnpublishedChanges: false,
-            ...(current.status === 'draft' && { status: 'active' as const }),
-            updatedAt: now,
-          })
-          .where(eq(agents.id, current.id))
-          .returning();
-        return updated!;
+        return markPublished(tx, current, published, now, runtime);
       });
       return toAgent(row);
     },
