@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { newKey, newWorkspace, operatorHeaders } from '../factories.js';
+import { newAgent, newKey, newWorkspace, operatorHeaders } from '../factories.js';
 import { createTestApp, OPERATOR_TOKEN, type TestApp } from '../harness.js';
 import { multipartBody } from '../multipart.js';
 import {
@@ -62,6 +62,21 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
       .json<{ items: Array<{ id: string; name: string }> }>()
       .items.find((a) => a.name === name)!.id;
 
+  /** Everything the dashboard keeps in this browser's localStorage. */
+  const stored = (p: Page): Promise<Record<string, string>> =>
+    p.evaluate(() => Object.fromEntries(Object.entries(localStorage)));
+  const keyMaterial = (entries: Record<string, string>) =>
+    Object.keys(entries).filter((k) =>
+      ['papo.dashboard.credential', 'papo.dashboard.agentKey.', 'papo.dashboard.publicKeys.'].some((p) =>
+        k.startsWith(p),
+      ),
+    );
+
+  const switchWorkspace = async (name: string) => {
+    await page.getByRole('combobox', { name: 'Workspace' }).click();
+    await page.getByRole('option', { name, exact: true }).click();
+  };
+
   it('signs in with the operator token', async () => {
     await page.goto(`${base}/dashboard/`);
     await page.getByRole('heading', { name: 'Sign in to the Papo dashboard' }).waitFor();
@@ -76,6 +91,35 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Agents', level: 1 }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/dashboard/agents');
+  });
+
+  it('names the browser tab after the screen, focuses its heading on navigation, and has a skip link', async () => {
+    expect(await page.title()).toBe('Agents · Papo');
+    await page.getByRole('link', { name: 'Usage' }).click();
+    await page.getByRole('heading', { name: 'Usage', level: 1 }).waitFor();
+    expect(await page.title()).toBe('Usage · Papo');
+    // a screen reader hears the new screen's heading, as after a page load
+    await expect
+      .poll(() =>
+        page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`),
+      )
+      .toBe('H1 Usage');
+
+    // the first Tab of a page reaches the skip link, which moves the focus past the header and menu
+    await page.goto(`${base}/dashboard/keys`);
+    await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
+    expect(await page.title()).toBe('API keys · Papo');
+    await page.keyboard.press('Tab');
+    const skip = page.getByRole('link', { name: 'Skip to main content' });
+    expect(await skip.evaluate((el) => el === document.activeElement)).toBe(true);
+    await expectAccessible(page, 'skip link');
+    await screenshot(page, '40-skip-link', false);
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.tagName.toLowerCase())).toBe('main');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('New key');
+    await page.getByRole('link', { name: 'Agents', exact: true }).click();
+    await page.getByRole('heading', { name: 'Agents', level: 1 }).waitFor();
   });
 
   let agentName = '';
@@ -163,6 +207,99 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
       .toContain(`You said: "Where is my parcel ${secretWord}?"`);
     await expectAccessible(page, 'playground');
     await screenshot(page, '05-playground');
+  });
+
+  it('keeps the playground conversation across tabs, busy while streaming, and closes it on "New conversation"', async () => {
+    // the transcript is a live region: busy while a reply streams in, so it is read once, whole
+    await page.getByRole('log').evaluate((el) => {
+      const w = window as unknown as { busyValues: Array<string | null> };
+      w.busyValues = [el.getAttribute('aria-busy')];
+      new MutationObserver(() => w.busyValues.push(el.getAttribute('aria-busy'))).observe(el, {
+        attributes: true,
+        attributeFilter: ['aria-busy'],
+      });
+    });
+    await page.getByLabel('Message').fill('And tomorrow?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => page.getByTestId('reply-stats').count()).toBe(2);
+    const busy = await page.evaluate(() => (window as unknown as { busyValues: string[] }).busyValues);
+    expect(busy).toContain('true');
+    expect(busy.at(-1)).toBe('false');
+
+    // another tab and back: the conversation is still there
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByRole('textbox', { name: 'Instructions', exact: true }).waitFor();
+    await page.getByRole('tab', { name: 'Playground' }).click();
+    await page.getByRole('log').getByText('This is turn 2 of our conversation.').waitFor();
+    expect(await page.getByTestId('reply-stats').count()).toBe(2);
+
+    // "New conversation" closes the test session instead of leaving it open until it expires
+    const [session] = (await admin(`/conversations?is_test=true&search=${secretWord}`)).json<{
+      items: Array<{ id: string; status: string }>;
+    }>().items;
+    expect(session?.status).toBe('active');
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    expect(await page.getByTestId('reply-stats').count()).toBe(0);
+    await expect
+      .poll(async () => (await admin(`/conversations/${session!.id}`)).json<Record<string, unknown>>())
+      .toMatchObject({ status: 'closed', close_reason: 'playground_reset' });
+  });
+
+  it('marks a playground reply whose stream ends before the reply is complete as failed', async () => {
+    // a proxy cuts the stream after one delta: neither agent_message.completed nor error arrives
+    const cut = [
+      'retry: 3000',
+      '',
+      'id: 1',
+      'event: stream.started',
+      'data: {"stream_id":"s","session_id":"x"}',
+      '',
+      'id: 2',
+      'event: agent_message.delta',
+      'data: {"message_id":"m","delta":"Half a rep"}',
+      '',
+      '',
+    ].join('\n');
+    const stream = (url: URL) => url.pathname.endsWith('/messages/stream');
+    await page.route(stream, (route) =>
+      route.fulfill({ status: 200, contentType: 'text/event-stream', body: cut }),
+    );
+    try {
+      await page.getByLabel('Message').fill('Are you there?');
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: 'The connection ended before the reply was complete.' })
+        .waitFor();
+      // the half reply stays visible, marked as failed
+      await expect.poll(() => page.locator('[data-role="assistant"][data-failed="true"]').count()).toBe(1);
+      await page.locator('[data-failed="true"]').getByText('Half a rep').waitFor();
+      await page.locator('[data-failed="true"]').getByText('failed', { exact: true }).waitFor();
+    } finally {
+      await page.unroute(stream);
+    }
+    await expectAccessible(page, 'playground with an interrupted reply');
+    await screenshot(page, '41-playground-interrupted', false);
+    await page.getByRole('button', { name: 'New conversation' }).click();
+  });
+
+  it('shows the server objection on the input it concerns (a name another agent has)', async () => {
+    await page.getByRole('link', { name: 'Agents', exact: true }).click();
+    await page.getByRole('link', { name: 'New agent' }).click();
+    const name = page.getByRole('textbox', { name: 'Name', exact: true });
+    await name.fill(agentName.toUpperCase()); // names are unique whatever the case
+    await page.getByRole('textbox', { name: 'Instructions', exact: true }).fill('A second helpdesk.');
+    await page.getByRole('button', { name: 'Create and publish' }).click();
+    await page.getByText('another agent of this workspace already has this name').waitFor();
+    expect(await name.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = (await name.getAttribute('aria-describedby'))!.split(' ');
+    const descriptions = await Promise.all(
+      describedBy.map((id) => page.locator(`[id="${id}"]`).textContent()),
+    );
+    expect(descriptions).toContain('another agent of this workspace already has this name');
+    await page.getByRole('alert').getByText('Some values are not accepted').waitFor();
+    await expectAccessible(page, 'agent form with a field error');
+    await screenshot(page, '42-agent-name-taken');
   });
 
   it('finds the conversation in the inbox by full-text search, with transcript, files and feedback', async () => {
@@ -313,6 +450,12 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
     await page.getByRole('cell', { name: agentName }).waitFor();
     await page.getByRole('cell', { name: 'demo:papo-demo' }).waitFor();
     await page.locator('.recharts-surface').first().waitFor();
+    // the server counts per UTC day: the range is UTC dates, labelled so, ending today in UTC
+    await page.getByText('Days are UTC days').waitFor();
+    await page.getByRole('heading', { name: 'Messages per day (UTC)' }).waitFor();
+    const todayUtc = await page.evaluate(() => new Date().toISOString().slice(0, 10));
+    expect(await page.getByLabel('To (UTC)').inputValue()).toBe(todayUtc);
+    await page.getByLabel('From (UTC)').waitFor();
     await expectAccessible(page, 'usage');
     await screenshot(page, '08-usage');
   });
@@ -354,6 +497,7 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
     expect(refused.statusCode).toBe(401);
   });
 
+  let embedKey = '';
   it('prefills the embed snippet with the agent and a new public key', async () => {
     await page.getByRole('link', { name: 'Embed' }).click();
     await page.getByRole('heading', { name: 'Embed the chat widget', level: 1 }).waitFor();
@@ -361,6 +505,7 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
     await page.getByRole('option', { name: agentName }).click();
     await page.getByRole('button', { name: 'Create public key' }).click();
     const key = await page.getByTestId('new-key').textContent();
+    embedKey = key!;
     await page.getByRole('button', { name: 'I have stored it' }).click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });
     const snippet = await page.getByTestId('embed-snippet').textContent();
@@ -373,6 +518,37 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
     expect(snippet).not.toContain('data-title');
     await expectAccessible(page, 'embed');
     await screenshot(page, '11-embed');
+  });
+
+  let terseId = '';
+  it('pairs an agent only with a public key that may be used with it', async () => {
+    // the key made above is limited to the helpdesk agent (agent_ids): no snippet for another agent
+    terseId = await newAgent(t, workspaceId, {
+      name: 'Terse',
+      model: 'demo:papo-demo',
+      max_output_tokens: 3,
+    });
+    await page.reload();
+    await page.getByRole('heading', { name: 'Embed the chat widget', level: 1 }).waitFor();
+    await page.getByRole('combobox', { name: 'Agent' }).click();
+    await page.getByRole('option', { name: 'Terse', exact: true }).click();
+    await page.getByTestId('no-key-for-agent').waitFor();
+    expect(await page.getByTestId('embed-snippet').count()).toBe(0);
+    expect(await page.getByRole('combobox', { name: 'Public key created in this browser' }).count()).toBe(0);
+    await expectAccessible(page, 'embed without a usable key');
+    await screenshot(page, '43-embed-no-key-for-agent');
+    await page.getByRole('combobox', { name: 'Agent' }).click();
+    await page.getByRole('option', { name: agentName }).click();
+    expect(await page.getByTestId('embed-snippet').textContent()).toContain(`data-public-key="${embedKey}"`);
+  });
+
+  it('shows a playground reply cut at the output-token limit as cut short', async () => {
+    await page.goto(`${base}/dashboard/agents/${terseId}`);
+    await page.getByRole('tab', { name: 'Playground' }).click();
+    await page.getByLabel('Message').fill('Tell me everything about my parcels');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByTestId('reply-stats').waitFor();
+    await page.getByRole('log').getByText('cut at token limit').waitFor();
   });
 
   it('manages a knowledge base: text records, file uploads that become records, an agent link', async () => {
@@ -538,6 +714,107 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
     ]);
   });
 
+  let bulkId = '';
+  it('starts from the list screen, with no state of the previous workspace, after a workspace switch', async () => {
+    // a second workspace, with more agents and keys than one page of the API (100)
+    bulkId = await newWorkspace(t, 'bulk');
+    const pad = (i: number) => String(i).padStart(3, '0');
+    for (let i = 0; i < 105; i++) await newAgent(t, bulkId, { name: `Bulk agent ${pad(i)}` });
+    for (let i = 0; i < 105; i++) await newKey(t, bulkId, { type: 'public', name: `Bulk key ${pad(i)}` });
+    await page.reload(); // the workspace list is read once per sign-in
+
+    // an inbox filter of this workspace's agent is not applied in the other workspace
+    await page.getByRole('link', { name: 'Conversations' }).click();
+    await page.getByRole('combobox', { name: 'Agent' }).click();
+    const filtered = page.waitForRequest(
+      (r) => r.url().includes('/conversations?') && r.url().includes('agent_id='),
+    );
+    await page.getByRole('option', { name: agentName }).click();
+    await filtered;
+    const listed = page.waitForRequest((r) => r.url().includes(`/workspaces/${bulkId}/conversations?`));
+    await switchWorkspace('bulk');
+    expect(new URL((await listed).url()).searchParams.has('agent_id')).toBe(false);
+    expect(await page.getByRole('combobox', { name: 'Agent' }).inputValue()).toBe('');
+
+    // an agent's page belongs to its workspace: switching goes to the other workspace's list
+    await page.getByRole('link', { name: 'Agents', exact: true }).click();
+    await page.getByRole('link', { name: 'Bulk agent 000', exact: true }).click();
+    await page.getByRole('heading', { name: 'Bulk agent 000', level: 1 }).waitFor();
+    await switchWorkspace('default');
+    await page.getByRole('heading', { name: 'Agents', level: 1 }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/dashboard/agents');
+    await page.getByRole('link', { name: agentName }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await switchWorkspace('bulk');
+    await page.getByRole('link', { name: 'Bulk agent 104', exact: true }).waitFor();
+  });
+
+  it('lists every agent and key past the first page, the oldest ones usable', async () => {
+    // the Agents screen and the shared agent list (the inbox filter) read every page
+    await page.getByRole('link', { name: 'Bulk agent 000', exact: true }).waitFor();
+    expect(await page.getByRole('row').count()).toBe(1 + 105);
+    await page.getByRole('link', { name: 'Conversations' }).click();
+    await page.getByRole('combobox', { name: 'Agent' }).click();
+    await page.getByRole('option', { name: 'Bulk agent 000', exact: true }).waitFor();
+    await page.keyboard.press('Escape');
+
+    // the oldest key is listed and can be revoked
+    await page.getByRole('link', { name: 'API keys' }).click();
+    const oldest = page.locator('tr[data-key-name="Bulk key 000"]');
+    await oldest.waitFor();
+    expect(await page.locator('tr[data-key-name^="Bulk key "]').count()).toBe(105);
+    await page.getByRole('button', { name: 'Revoke Bulk key 000' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await oldest.waitFor({ state: 'detached' });
+    const keys: Array<{ name: string; revoked_at: string | null }> = [];
+    for (let offset: number | null = 0; offset !== null;) {
+      const res: Awaited<ReturnType<typeof admin>> = await t.app.inject({
+        method: 'GET',
+        url: `/v1/admin/workspaces/${bulkId}/api-keys?limit=100&offset=${offset}`,
+        headers: operatorHeaders,
+      });
+      const batch: { items: typeof keys; next_offset: number | null } = res.json();
+      keys.push(...batch.items);
+      offset = batch.next_offset;
+    }
+    expect(keys.find((k) => k.name === 'Bulk key 000')?.revoked_at).not.toBeNull();
+  });
+
+  it('shows each conversation once while new ones shift the inbox pages', async () => {
+    const agents = (
+      await t.app.inject({
+        method: 'GET',
+        url: `/v1/admin/workspaces/${bulkId}/agents?search=Bulk%20agent%20000`,
+        headers: operatorHeaders,
+      })
+    ).json<{ items: Array<{ id: string }> }>();
+    const sk = (await newKey(t, bulkId)).key;
+    const startSession = async () => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/v1/agents/${agents.items[0]!.id}/sessions`,
+        headers: { 'x-api-key': sk },
+        payload: {},
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    };
+    for (let i = 0; i < 51; i++) await startSession();
+    await page.reload(); // the inbox of this workspace was read a moment ago, empty
+    await page.getByRole('link', { name: 'Conversations' }).click();
+    await expect.poll(() => page.getByRole('row').count()).toBe(1 + 50);
+    // a new conversation moves every row one place down: the next page repeats the last row
+    await startSession();
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.getByRole('button', { name: 'Load more' }).waitFor({ state: 'detached' });
+    const hrefs = await page
+      .locator('tbody a[href*="/conversations/"]')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(hrefs.length).toBeGreaterThanOrEqual(51);
+    expect(new Set(hrefs).size).toBe(hrefs.length);
+    await switchWorkspace('default');
+    await page.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor();
+  });
+
   it('switches to Portuguese', async () => {
     await page.getByRole('link', { name: 'Embed' }).click();
     await page.getByText('PT-BR', { exact: true }).click();
@@ -554,5 +831,105 @@ describe.skipIf(!run)('dashboard (Chromium)', { timeout: 60_000 }, () => {
     await page.locator('tr[data-file-name="shipping.txt"]').getByText('pronto').waitFor();
     await expectAccessible(page, 'knowledge base (pt-BR)');
     await screenshot(page, '19-knowledge-base-pt-br');
+  });
+  it('writes numbers, close reasons and errors the Brazilian way in Portuguese', async () => {
+    // latency with a decimal comma
+    await page.goto(`${base}/dashboard/agents/${await agentIdByName(agentName)}`);
+    await page.getByRole('tab', { name: 'Playground' }).click();
+    await page.getByLabel('Mensagem').fill('Olá');
+    await page.getByRole('button', { name: 'Enviar' }).click();
+    const stats = page.getByTestId('reply-stats');
+    await stats.waitFor();
+    expect(await stats.textContent()).toMatch(/ · \d+,\d{2} s \(primeiro token em [\d.]+ ms\)/);
+
+    // Papo's own close reason in words (the playground session closed by "New conversation")
+    const [closed] = (await admin(`/conversations?is_test=true&search=${secretWord}`)).json<{
+      items: Array<{ id: string }>;
+    }>().items;
+    await page.goto(`${base}/dashboard/conversations/${closed!.id}`);
+    await page.getByText('Nova conversa no playground').waitFor();
+
+    // the browser's "Failed to fetch" becomes a sentence, the original kept as a detail
+    const conversations = (url: URL) => url.pathname.endsWith('/conversations');
+    await page.route(conversations, (route) => route.abort('internetdisconnected'));
+    try {
+      await page.getByRole('link', { name: 'Conversas', exact: true }).click();
+      const alert = page
+        .getByRole('alert')
+        .filter({ hasText: 'Não foi possível conectar ao servidor do Papo' });
+      await alert.waitFor();
+      expect(await alert.getByTestId('error-detail').textContent()).toMatch(/^Detalhes: /);
+      await expectAccessible(page, 'network error (pt-BR)');
+      await screenshot(page, '44-network-error-pt-br', false);
+    } finally {
+      await page.unroute(conversations);
+    }
+  });
+
+  it('signs out: revokes the playground key and forgets every key this browser kept', async () => {
+    const before = await stored(page);
+    const entry = before[`papo.dashboard.agentKey.${workspaceId}`];
+    expect(entry).toBeDefined();
+    const playgroundKey = (JSON.parse(entry!) as { key: string }).key;
+    expect(Object.keys(before).some((k) => k.startsWith('papo.dashboard.publicKeys.'))).toBe(true);
+    const agentId = await agentIdByName(agentName);
+    const newSession = () =>
+      t.app.inject({
+        method: 'POST',
+        url: `/v1/agents/${agentId}/sessions`,
+        headers: { 'x-api-key': playgroundKey },
+        payload: { is_test: true },
+      });
+    expect((await newSession()).statusCode).toBe(200);
+
+    await page.getByRole('button', { name: 'Sair' }).click();
+    await page.getByRole('heading', { name: 'Entrar no painel do Papo' }).waitFor();
+    expect(keyMaterial(await stored(page))).toEqual([]);
+    expect((await newSession()).statusCode).toBe(401);
+  });
+
+  it('forgets the kept keys when the server stops taking the credential (401)', async () => {
+    const adminKey = await newKey(t, workspaceId, {
+      type: 'secret',
+      name: 'Admin for a while',
+      scopes: ['agent:run', 'admin'],
+    });
+    const other = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      bypassCSP: true,
+      reducedMotion: 'reduce',
+    });
+    const p = await other.newPage();
+    p.setDefaultTimeout(10_000);
+    try {
+      await p.goto(`${base}/dashboard/`);
+      await p.getByLabel('Operator token or admin key').fill(adminKey.key);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('heading', { name: 'Agents', level: 1 }).waitFor();
+      // a public key made here is remembered in the browser for the Embed snippet
+      await p.getByRole('link', { name: 'API keys' }).click();
+      await p.getByRole('button', { name: 'New key' }).click();
+      await p.getByRole('textbox', { name: 'Name', exact: true }).fill('Kept in the browser');
+      await p.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+      await p.getByRole('button', { name: 'I have stored it' }).click();
+      await p.getByRole('dialog').waitFor({ state: 'detached' });
+      expect(keyMaterial(await stored(p)).sort()).toEqual([
+        'papo.dashboard.credential',
+        `papo.dashboard.publicKeys.${workspaceId}`,
+      ]);
+
+      // the admin key is revoked elsewhere: the next request answers 401 and the dashboard signs out
+      const revoked = await t.app.inject({
+        method: 'DELETE',
+        url: `/v1/admin/workspaces/${workspaceId}/api-keys/${adminKey.id}`,
+        headers: operatorHeaders,
+      });
+      expect(revoked.statusCode, revoked.body).toBeLessThan(300);
+      await p.getByRole('link', { name: 'Usage' }).click();
+      await p.getByRole('heading', { name: 'Sign in to the Papo dashboard' }).waitFor();
+      expect(keyMaterial(await stored(p))).toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -18,11 +18,15 @@ import {
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
-import { api, isAdminKey, setCredential } from './api/client.ts';
+import { lazy, Suspense, useEffect, useLayoutEffect, useState, type ReactNode } from 'react';
+import { signOut } from './api/agent-api.ts';
+import { api, isAdminKey } from './api/client.ts';
 import type { Workspace } from './api/types.ts';
+import { ErrorText } from './components/errors.tsx';
 import { LangSwitch } from './components/lang-switch.tsx';
 import { Logo } from './components/logo.tsx';
+import { PageFrame } from './components/page.tsx';
+import './components/skip-link.css';
 import { useI18n, type MessageKey } from './i18n/index.tsx';
 import { linkProps, match, navigate, usePath } from './router.tsx';
 import { AgentEditorScreen } from './screens/agent-editor.tsx';
@@ -50,6 +54,11 @@ const NAV: Array<{ to: string; label: MessageKey }> = [
 
 export function App() {
   const credential = useCredential();
+  const qc = useQueryClient();
+  // signed out (the button or a 401): nothing read with that credential stays in memory
+  useEffect(() => {
+    if (!credential) qc.clear();
+  }, [credential, qc]);
   if (!credential) return <SignInScreen />;
   return <SignedIn />;
 }
@@ -67,16 +76,16 @@ function SignedIn() {
     return (
       <Center h="100vh">
         <Alert color="red" title={t('common.error')}>
-          {workspaces.error.message}
-          <Button mt="md" variant="light" onClick={() => setCredential(null)}>
+          <ErrorText error={workspaces.error} />
+          <Button mt="md" variant="light" onClick={() => void signOut()}>
             {t('shell.signOut')}
           </Button>
         </Alert>
       </Center>
     );
-  if (workspaces.data.items.length === 0) return <FirstWorkspace />;
+  if (workspaces.data.length === 0) return <FirstWorkspace />;
   return (
-    <WorkspaceProvider workspaces={workspaces.data.items}>
+    <WorkspaceProvider workspaces={workspaces.data}>
       <Shell />
     </WorkspaceProvider>
   );
@@ -86,7 +95,7 @@ function FirstWorkspace() {
   const { t } = useI18n();
   const qc = useQueryClient();
   const [name, setName] = useState('default');
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Error | null>(null);
   return (
     <Center h="100vh">
       <Paper withBorder p="xl" w={420} component="main">
@@ -95,7 +104,7 @@ function FirstWorkspace() {
             e.preventDefault();
             api<Workspace>('/v1/admin/workspaces', { method: 'POST', body: { name } }).then(
               () => qc.invalidateQueries({ queryKey: ['workspaces'] }),
-              (err: Error) => setError(err.message),
+              (err: Error) => setError(err),
             );
           }}
         >
@@ -108,7 +117,11 @@ function FirstWorkspace() {
               value={name}
               onChange={(e) => setName(e.currentTarget.value)}
             />
-            {error && <Alert color="red">{error}</Alert>}
+            {error && (
+              <Alert color="red">
+                <ErrorText error={error} />
+              </Alert>
+            )}
             <Button type="submit">{t('common.create')}</Button>
           </Stack>
         </form>
@@ -123,12 +136,28 @@ function Shell() {
   const [opened, { toggle, close }] = useDisclosure();
   const { workspaceId, workspaces, setWorkspaceId } = useWorkspace();
   const qc = useQueryClient();
+  const [signingOut, setSigningOut] = useState(false);
+  const section = NAV.find((n) => path === n.to || path.startsWith(`${n.to}/`));
+  // the section's name until the screen (PageFrame) sets its own title, e.g. while it loads
+  useLayoutEffect(() => {
+    document.title = section ? `${t(section.label)} · Papo` : 'Papo';
+  }, [section, t]);
   return (
     <AppShell
       header={{ height: 56 }}
       navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }}
       padding="lg"
     >
+      <a
+        className="papo-skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
+        {t('shell.skipToContent')}
+      </a>
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
@@ -142,9 +171,12 @@ function Shell() {
                 data={workspaces.map((w) => ({ value: w.id, label: w.name }))}
                 value={workspaceId}
                 onChange={(v) => {
-                  if (!v) return;
+                  if (!v || v === workspaceId) return;
                   setWorkspaceId(v);
                   qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'workspaces' });
+                  // an agent, base or conversation of the previous workspace does not exist here
+                  const list = listOf(path);
+                  if (list) navigate(list, true);
                 }}
                 allowDeselect={false}
                 w={180}
@@ -157,9 +189,11 @@ function Shell() {
                 variant="default"
                 size="lg"
                 aria-label={t('shell.signOut')}
+                loading={signingOut}
+                loaderProps={{ 'aria-label': t('common.loading') }}
                 onClick={() => {
-                  setCredential(null);
-                  qc.clear();
+                  setSigningOut(true);
+                  void signOut();
                 }}
               >
                 <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true">
@@ -187,8 +221,9 @@ function Shell() {
           />
         ))}
       </AppShell.Navbar>
-      <AppShell.Main>
-        <Screen path={path} />
+      <AppShell.Main id="main" tabIndex={-1} style={{ outline: 'none' }}>
+        {/* keyed by workspace: no filter or form state carries over to another workspace */}
+        <Screen key={workspaceId} path={path} />
       </AppShell.Main>
     </AppShell>
   );
@@ -197,6 +232,12 @@ function Shell() {
 function Redirect({ to }: { to: string }) {
   useEffect(() => navigate(to, true), [to]);
   return null;
+}
+
+/** The list screen of a one-record path (`/agents/<id>` → `/agents`), or null. */
+function listOf(path: string): string | null {
+  const [section, id] = path.split('/').filter(Boolean);
+  return section && id && id !== 'new' ? `/${section}` : null;
 }
 
 function Screen({ path }: { path: string }): ReactNode {
@@ -219,11 +260,10 @@ function Screen({ path }: { path: string }): ReactNode {
   if (match('/keys', path)) return <KeysScreen />;
   if (match('/embed', path)) return <EmbedScreen />;
   return (
-    <Stack component="main">
-      <Title order={1}>{t('common.notFound')}</Title>
+    <PageFrame title={t('common.notFound')}>
       <Text>
         <a {...linkProps('/agents')}>{t('nav.agents')}</a>
       </Text>
-    </Stack>
+    </PageFrame>
   );
 }

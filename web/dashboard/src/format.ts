@@ -9,6 +9,14 @@ export function fmtInt(n: number, lang: Lang): string {
   return n.toLocaleString(lang);
 }
 
+/** A number with at most (or exactly, when `fixed`) `digits` decimals: 0.73 / 0,73. */
+export function fmtDecimal(n: number, lang: Lang, digits: number, fixed = false): string {
+  return new Intl.NumberFormat(lang, {
+    minimumFractionDigits: fixed ? digits : 0,
+    maximumFractionDigits: digits,
+  }).format(n);
+}
+
 /** USD with enough decimals for fractions of a cent. */
 export function fmtUsd(n: number | null | undefined, lang: Lang): string {
   if (n === null || n === undefined) return '—';
@@ -21,10 +29,10 @@ export function fmtUsd(n: number | null | undefined, lang: Lang): string {
   });
 }
 
-export function fmtBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+export function fmtBytes(n: number, lang: Lang): string {
+  if (n < 1024) return `${fmtInt(n, lang)} B`;
+  if (n < 1024 * 1024) return `${fmtDecimal(n / 1024, lang, 1, true)} KB`;
+  return `${fmtDecimal(n / 1024 / 1024, lang, 1, true)} MB`;
 }
 
 /** `YYYY-MM-DD` of a Date in UTC. */

@@ -4,7 +4,12 @@ import { useSyncExternalStore, type MouseEvent } from 'react';
 export const BASE = '/dashboard';
 
 const listeners = new Set<() => void>();
-window.addEventListener('popstate', () => listeners.forEach((l) => l()));
+/** Set by a client-side navigation: the next screen to mount focuses its h1 (PageFrame). */
+let focusRequested = false;
+window.addEventListener('popstate', () => {
+  focusRequested = true;
+  listeners.forEach((l) => l());
+});
 
 function subscribe(l: () => void): () => void {
   listeners.add(l);
@@ -26,8 +31,16 @@ export function navigate(to: string, replace = false): void {
   const url = `${BASE}${to}`;
   if (replace) window.history.replaceState(null, '', url);
   else window.history.pushState(null, '', url);
+  focusRequested = true;
   listeners.forEach((l) => l());
   window.scrollTo(0, 0);
+}
+
+/** True once after a navigation; a page load leaves the focus where the browser puts it. */
+export function takeFocusRequest(): boolean {
+  const requested = focusRequested;
+  focusRequested = false;
+  return requested;
 }
 
 /** onClick for an <a href>: client-side navigation unless the user asked for a new tab. */

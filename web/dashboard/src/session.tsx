@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
-import { api, getCredential, onCredentialChange } from './api/client.ts';
-import type { Page, Workspace } from './api/types.ts';
+import { fetchAll, getCredential, onCredentialChange } from './api/client.ts';
+import type { Workspace } from './api/types.ts';
 
 export function useCredential(): string | null {
   return useSyncExternalStore(onCredentialChange, getCredential);
@@ -19,7 +19,7 @@ const STORAGE = 'papo.dashboard.workspace';
 export function useWorkspacesQuery() {
   return useQuery({
     queryKey: ['workspaces', getCredential()],
-    queryFn: () => api<Page<Workspace>>('/v1/admin/workspaces', { query: { limit: 100 } }),
+    queryFn: ({ signal }) => fetchAll<Workspace>('/v1/admin/workspaces', {}, signal),
   });
 }
 

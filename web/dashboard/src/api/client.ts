@@ -1,3 +1,5 @@
+import type { Page } from './types.ts';
+
 /** A tiny fetch wrapper for the management API: Bearer credential, JSON, the native error envelope. */
 
 /** One invalid field of a `validation_error` (`error.context.issues`). */
@@ -23,6 +25,12 @@ export class ApiError extends Error {
 }
 
 const CREDENTIAL_KEY = 'papo.dashboard.credential';
+/**
+ * Storage prefixes of the keys this browser keeps per workspace (the playground's secret key,
+ * the public keys for the Embed snippet): key material, forgotten on every sign-out.
+ */
+export const AGENT_KEY_PREFIX = 'papo.dashboard.agentKey.';
+export const PUBLIC_KEYS_PREFIX = 'papo.dashboard.publicKeys.';
 
 let credential: string | null = readStored();
 const listeners = new Set<() => void>();
@@ -39,15 +47,28 @@ export function getCredential(): string | null {
   return credential;
 }
 
+/** Signs in (a value) or out (null); signing out also forgets every key this browser kept. */
 export function setCredential(value: string | null): void {
   credential = value;
   try {
     if (value) localStorage.setItem(CREDENTIAL_KEY, value);
-    else localStorage.removeItem(CREDENTIAL_KEY);
+    else {
+      localStorage.removeItem(CREDENTIAL_KEY);
+      for (const name of storedNames(AGENT_KEY_PREFIX, PUBLIC_KEYS_PREFIX)) localStorage.removeItem(name);
+    }
   } catch {
     // storage blocked: the session lasts until the tab closes
   }
   for (const l of listeners) l();
+}
+
+/** The localStorage entries whose names start with one of the prefixes. */
+export function storedNames(...prefixes: string[]): string[] {
+  try {
+    return Object.keys(localStorage).filter((k) => prefixes.some((p) => k.startsWith(p)));
+  } catch {
+    return [];
+  }
 }
 
 export function onCredentialChange(l: () => void): () => void {
@@ -88,18 +109,29 @@ export function withQuery(path: string, query?: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
+/** fetch, with a failure to reach the server as an ApiError (`network_error`, status 0); aborts stay aborts. */
+export async function send(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if (init.signal?.aborted) throw err;
+    throw new ApiError(0, 'network_error', (err as Error).message);
+  }
+}
+
 export async function api<T>(
   path: string,
-  init: { method?: string; body?: unknown; query?: Query; token?: string } = {},
+  init: { method?: string; body?: unknown; query?: Query; token?: string; signal?: AbortSignal } = {},
 ): Promise<T> {
   const token = init.token ?? credential;
   const headers: Record<string, string> = {};
   if (token) headers['Authorization'] = `Bearer ${token}`;
   if (init.body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(withQuery(path, init.query), {
+  const res = await send(withQuery(path, init.query), {
     method: init.method ?? 'GET',
     headers,
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    signal: init.signal,
   });
   if (!res.ok) {
     const err = await toApiError(res);
@@ -109,6 +141,18 @@ export async function api<T>(
   }
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
+}
+
+/** Every item of an offset-paged list (`{items, next_offset}`), reading pages of 100 to the end. */
+export async function fetchAll<T>(path: string, query: Query = {}, signal?: AbortSignal): Promise<T[]> {
+  const all: T[] = [];
+  for (let offset: number | null = 0; offset !== null;) {
+    const page: Page<T> = await api<Page<T>>(path, { query: { ...query, limit: 100, offset }, signal });
+    all.push(...page.items);
+    // a server that does not move forward would loop for ever
+    offset = page.next_offset !== null && page.next_offset > offset ? page.next_offset : null;
+  }
+  return all;
 }
 
 /** `/v1/admin/workspaces/{id}` + path */

@@ -1,5 +1,6 @@
 import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
 import { useI18n } from '../i18n/index.tsx';
+import { ErrorText } from './errors.tsx';
 
 /** "Delete this …?" with Cancel and an action button (red unless told); shows the action's error if it fails. */
 export function ConfirmModal({
@@ -35,7 +36,7 @@ export function ConfirmModal({
         <Text>{text}</Text>
         {error && (
           <Alert color="red" role="alert">
-            {error.message}
+            <ErrorText error={error} />
           </Alert>
         )}
         <Group justify="flex-end">

@@ -28,6 +28,7 @@ export const en = {
   'shell.workspace': 'Workspace',
   'shell.language': 'Language',
   'shell.signOut': 'Sign out',
+  'shell.skipToContent': 'Skip to main content',
 
   'signIn.title': 'Sign in to the Papo dashboard',
   'signIn.help':
@@ -168,6 +169,8 @@ export const en = {
   'conversation.expires': 'Expires',
   'conversation.closedAt': 'Ended',
   'conversation.reason': 'Reason',
+  'closeReason.inactivity': 'No activity (inactivity messages)',
+  'closeReason.playground_reset': 'New conversation in the playground',
   'conversation.usage': 'Usage',
   'conversation.usageLine': '{input} input, {output} output, {cached} cached tokens',
   'conversation.messageUsage': '{input} in / {output} out tokens · {cost}',
@@ -189,15 +192,19 @@ export const en = {
   'usage.outputTokens': 'Output tokens',
   'usage.cachedTokens': 'Cached tokens',
   'usage.cost': 'Cost (USD)',
-  'usage.messagesPerDay': 'Messages per day',
-  'usage.tokensPerDay': 'Tokens per day',
-  'usage.costPerDay': 'Cost per day',
+  'usage.messagesPerDay': 'Messages per day (UTC)',
+  'usage.tokensPerDay': 'Tokens per day (UTC)',
+  'usage.costPerDay': 'Cost per day (UTC)',
   'usage.costPerAgent': 'Cost per agent',
   'usage.byAgent': 'By agent',
   'usage.byModel': 'By model',
   'usage.byDay': 'By day',
   'usage.day': 'Day (UTC)',
   'usage.none': 'No usage in this period.',
+  'usage.from': 'From (UTC)',
+  'usage.to': 'To (UTC)',
+  'usage.utcNote':
+    'Days are UTC days (00:00–24:00 UTC), as the server counts them; “To” starts at today’s UTC date.',
 
   'keys.title': 'API keys',
   'keys.new': 'New key',
@@ -253,6 +260,8 @@ export const en = {
   'embed.after':
     'The widget keeps the conversation across page reloads, streams replies, takes file uploads and asks for a 0–10 rating when the chat ends.',
   'embed.needKey': 'Choose an agent and a public key to get the snippet.',
+  'embed.noKeyForAgent':
+    'None of the public keys created in this browser may be used with this agent. Create one for it, or paste one that allows it.',
 
   'knowledge.title': 'Knowledge bases',
   'knowledge.help':
@@ -329,6 +338,26 @@ export const en = {
   'abilities.deleteTitle': 'Delete this ability?',
   'abilities.deleteConfirm': '“{name}” stops applying from the next reply.',
   'abilities.nameTaken': 'This agent already has an ability with that name.',
+
+  'error.detail': 'Details: {detail}',
+  'error.http': 'The server did not accept the request (HTTP {status}).',
+  'error.network': 'Could not reach the Papo server. Check the connection and try again.',
+  'error.unauthorized': 'The credential is not valid any more. Sign in again.',
+  'error.forbidden': 'This credential is not allowed to do that.',
+  'error.agentNotAllowed': 'This key may not be used with this agent.',
+  'error.originNotAllowed': 'This key may not be used from this site.',
+  'error.notFound': 'Not found: it may have been deleted, or belong to another workspace.',
+  'error.conversationClosed': 'This conversation is closed.',
+  'error.agentUnavailable': 'This agent is not active, so it cannot answer.',
+  'error.tooLarge': 'That is too large.',
+  'error.unsupportedMedia': 'That file type is not supported.',
+  'error.validation': 'Some values are not accepted. Check them and try again.',
+  'error.rateLimited': 'Too many requests. Wait a moment and try again.',
+  'error.server': 'The server had a problem. Try again in a moment.',
+  'error.unavailable': 'The server is not available right now. Try again in a moment.',
+  'error.model': 'The AI model answered with an error.',
+  'error.modelTimeout': 'The AI model took too long to answer.',
+  'error.streamInterrupted': 'The connection ended before the reply was complete.',
 } as const;
 
 export type Dict = { [K in keyof typeof en]: string };

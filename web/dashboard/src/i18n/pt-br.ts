@@ -29,6 +29,7 @@ export const ptBR: Dict = {
   'shell.workspace': 'Espaço de trabalho',
   'shell.language': 'Idioma',
   'shell.signOut': 'Sair',
+  'shell.skipToContent': 'Pular para o conteúdo principal',
 
   'signIn.title': 'Entrar no painel do Papo',
   'signIn.help':
@@ -169,6 +170,8 @@ export const ptBR: Dict = {
   'conversation.expires': 'Expira',
   'conversation.closedAt': 'Encerrada em',
   'conversation.reason': 'Motivo',
+  'closeReason.inactivity': 'Sem atividade (mensagens de inatividade)',
+  'closeReason.playground_reset': 'Nova conversa no playground',
   'conversation.usage': 'Consumo',
   'conversation.usageLine': '{input} tokens de entrada, {output} de saída, {cached} em cache',
   'conversation.messageUsage': '{input} entrada / {output} saída tokens · {cost}',
@@ -190,15 +193,19 @@ export const ptBR: Dict = {
   'usage.outputTokens': 'Tokens de saída',
   'usage.cachedTokens': 'Tokens em cache',
   'usage.cost': 'Custo (USD)',
-  'usage.messagesPerDay': 'Mensagens por dia',
-  'usage.tokensPerDay': 'Tokens por dia',
-  'usage.costPerDay': 'Custo por dia',
+  'usage.messagesPerDay': 'Mensagens por dia (UTC)',
+  'usage.tokensPerDay': 'Tokens por dia (UTC)',
+  'usage.costPerDay': 'Custo por dia (UTC)',
   'usage.costPerAgent': 'Custo por agente',
   'usage.byAgent': 'Por agente',
   'usage.byModel': 'Por modelo',
   'usage.byDay': 'Por dia',
   'usage.day': 'Dia (UTC)',
   'usage.none': 'Nenhum consumo neste período.',
+  'usage.from': 'De (UTC)',
+  'usage.to': 'Até (UTC)',
+  'usage.utcNote':
+    'Os dias são dias UTC (00:00–24:00 UTC), como o servidor os conta; “Até” começa na data de hoje em UTC.',
 
   'keys.title': 'Chaves de API',
   'keys.new': 'Nova chave',
@@ -254,6 +261,8 @@ export const ptBR: Dict = {
   'embed.after':
     'O widget mantém a conversa ao recarregar a página, transmite as respostas em tempo real, aceita arquivos e pede uma nota de 0 a 10 ao fim do chat.',
   'embed.needKey': 'Escolha um agente e uma chave pública para obter o código.',
+  'embed.noKeyForAgent':
+    'Nenhuma das chaves públicas criadas neste navegador pode ser usada com este agente. Crie uma para ele ou cole uma que o permita.',
 
   'knowledge.title': 'Bases de conhecimento',
   'knowledge.help':
@@ -330,4 +339,24 @@ export const ptBR: Dict = {
   'abilities.deleteTitle': 'Excluir esta habilidade?',
   'abilities.deleteConfirm': '“{name}” deixa de valer a partir da próxima resposta.',
   'abilities.nameTaken': 'Este agente já tem uma habilidade com esse nome.',
+
+  'error.detail': 'Detalhes: {detail}',
+  'error.http': 'O servidor não aceitou o pedido (HTTP {status}).',
+  'error.network': 'Não foi possível conectar ao servidor do Papo. Verifique a conexão e tente de novo.',
+  'error.unauthorized': 'A credencial não é mais válida. Entre novamente.',
+  'error.forbidden': 'Esta credencial não tem permissão para isso.',
+  'error.agentNotAllowed': 'Esta chave não pode ser usada com este agente.',
+  'error.originNotAllowed': 'Esta chave não pode ser usada a partir deste site.',
+  'error.notFound': 'Não encontrado: pode ter sido excluído ou pertencer a outro espaço de trabalho.',
+  'error.conversationClosed': 'Esta conversa está encerrada.',
+  'error.agentUnavailable': 'Este agente não está ativo, por isso não pode responder.',
+  'error.tooLarge': 'Isso é grande demais.',
+  'error.unsupportedMedia': 'Este tipo de arquivo não é aceito.',
+  'error.validation': 'Alguns valores não são aceitos. Confira e tente de novo.',
+  'error.rateLimited': 'Pedidos demais. Aguarde um pouco e tente de novo.',
+  'error.server': 'O servidor teve um problema. Tente de novo em instantes.',
+  'error.unavailable': 'O servidor não está disponível agora. Tente de novo em instantes.',
+  'error.model': 'O modelo de IA respondeu com um erro.',
+  'error.modelTimeout': 'O modelo de IA demorou demais para responder.',
+  'error.streamInterrupted': 'A conexão terminou antes de a resposta ficar completa.',
 };

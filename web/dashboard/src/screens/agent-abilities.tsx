@@ -8,6 +8,7 @@ import { QueryState } from '../components/page.tsx';
 import { fmtDateTime } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { useWorkspace } from '../session.tsx';
+import { ErrorText } from '../components/errors.tsx';
 
 /** The agent's abilities: extra instruction blocks, applied from the next reply, not versioned. */
 export function Abilities({ agent }: { agent: Agent }) {
@@ -188,7 +189,7 @@ function AbilityForm({
         />
         {err && !nameError && (
           <Alert color="red" role="alert">
-            {err.message}
+            <ErrorText error={err} />
           </Alert>
         )}
         <Group justify="flex-end">

@@ -45,7 +45,8 @@ export function AgentEditorScreen({ agentId }: { agentId: string | null }) {
       <Anchor {...linkProps('/agents')} size="sm">
         ← {t('agent.back')}
       </Anchor>
-      <Tabs defaultValue="settings" keepMounted={false}>
+      {/* the playground stays mounted (hidden) so another tab does not end its conversation */}
+      <Tabs defaultValue="settings" keepMounted={false} keepMountedMode="display-none">
         <Tabs.List>
           <Tabs.Tab value="settings">{t('agent.tabSettings')}</Tabs.Tab>
           <Tabs.Tab value="knowledge">{t('agent.tabKnowledge')}</Tabs.Tab>
@@ -62,7 +63,7 @@ export function AgentEditorScreen({ agentId }: { agentId: string | null }) {
         <Tabs.Panel value="abilities" pt="md">
           <Abilities agent={a} />
         </Tabs.Panel>
-        <Tabs.Panel value="playground" pt="md">
+        <Tabs.Panel value="playground" pt="md" keepMounted>
           <Playground agent={a} />
         </Tabs.Panel>
         <Tabs.Panel value="versions" pt="md">

@@ -19,6 +19,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { api, ApiError, ws } from '../api/client.ts';
 import type { Agent, AgentInput, AgentStatus, ModelsCatalogue, OutputFormat } from '../api/types.ts';
+import { ErrorText } from '../components/errors.tsx';
+import { fmtDecimal } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { navigate } from '../router.tsx';
 import { useWorkspace } from '../session.tsx';
@@ -102,6 +104,25 @@ function toInput(f: FormState): AgentInput {
   };
 }
 
+/** Issue paths (`error.context.issues[].path`) the form shows on one of its inputs. */
+const FIELD_PATHS = [
+  'name',
+  'description',
+  'instructions',
+  'greeting',
+  'model',
+  'temperature',
+  'max_output_tokens',
+  'output_format',
+  'status',
+  'idle_ttl_seconds',
+  'inactivity.warning_message',
+  'inactivity.final_message',
+  'inactivity.warning_instructions',
+  'inactivity.final_instructions',
+  'inactivity.close_on_final',
+];
+
 function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
     <Paper withBorder p="md">
@@ -117,7 +138,7 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 
 /** Create (agent = null) or edit an agent; a save publishes at once (admin.md). */
 export function AgentForm({ initial, agent }: { initial: FormState; agent: Agent | null }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { workspaceId } = useWorkspace();
   const qc = useQueryClient();
   const [f, setF] = useState<FormState>(initial);
@@ -161,8 +182,10 @@ export function AgentForm({ initial, agent }: { initial: FormState; agent: Agent
   }
   const price = models.data?.models.find((m) => m.model === f.model)?.price;
   const error = save.error ?? remove.error;
-  const issues =
-    error instanceof ApiError && error.code === 'validation_error' ? t('agent.validation') : error?.message;
+  // a rejected save marks each input the server named (e.g. a name another agent has)
+  const invalid = save.error instanceof ApiError && save.error.issues.length > 0 ? save.error : null;
+  const fieldError = (path: string) => invalid?.issueAt(path);
+  const elsewhere = invalid?.issues.filter((i) => !FIELD_PATHS.includes(i.path)) ?? [];
 
   return (
     <form
@@ -183,12 +206,14 @@ export function AgentForm({ initial, agent }: { initial: FormState; agent: Agent
                   maxLength={150}
                   value={f.name}
                   onChange={(e) => set('name', e.currentTarget.value)}
+                  error={fieldError('name')}
                 />
                 <TextInput
                   label={t('agent.description')}
                   maxLength={2000}
                   value={f.description}
                   onChange={(e) => set('description', e.currentTarget.value)}
+                  error={fieldError('description')}
                 />
                 <Textarea
                   label={t('agent.instructions')}
@@ -199,6 +224,7 @@ export function AgentForm({ initial, agent }: { initial: FormState; agent: Agent
                   maxRows={18}
                   value={f.instructions}
                   onChange={(e) => set('instructions', e.currentTarget.value)}
+                  error={fieldError('instructions')}
                 />
                 <Textarea
                   label={t('agent.greeting')}
@@ -207,6 +233,7 @@ export function AgentForm({ initial, agent }: { initial: FormState; agent: Agent
                   minRows={2}
                   value={f.greeting}
                   onChange={(e) => set('greeting', e.currentTarget.value)}
+                  error={fieldError('greeting')}
                 />
               </Section>
               <Section title={t('agent.sectionInactivity')}>
@@ -217,26 +244,31 @@ export function AgentForm({ initial, agent }: { initial: FormState; agent: Agent
                   label={t('agent.warningMessage')}
                   value={f.warning_message}
                   onChange={(e) => set('warning_message', e.currentTarget.value)}
+                  error={fieldError('inactivity.warning_message')}
                 />
                 <TextInput
                   label={t('agent.warningInstructions')}
                   value={f.warning_instructions}
                   onChange={(e) => set('warning_instructions', e.currentTarget.value)}
+                  error={fieldError('inactivity.warning_instructions')}
                 />
                 <TextInput
                   label={t('agent.finalMessage')}
                   value={f.final_message}
                   onChange={(e) => set('final_message', e.currentTarget.value)}
+                  error={fieldError('inactivity.final_message')}
                 />
                 <TextInput
                   label={t('agent.finalInstructions')}
                   value={f.final_instructions}
                   onChange={(e) => set('final_instructions', e.currentTarget.value)}
+                  error={fieldError('inactivity.final_instructions')}
                 />
                 <Switch
                   label={t('agent.closeOnFinal')}
                   checked={f.close_on_final}
                   onChange={(e) => set('close_on_final', e.currentTarget.checked)}
+                  error={fieldError('inactivity.close_on_final')}
                 />
               </Section>
             </Stack>
@@ -249,13 +281,14 @@ export function AgentForm({ initial, agent }: { initial: FormState; agent: Agent
                   data={modelOptions}
                   value={f.model}
                   onChange={(v) => v && set('model', v)}
+                  error={fieldError('model')}
                   allowDeselect={false}
                   searchable
                   description={
                     price
                       ? t('agent.price', {
-                          input: price.input_usd_per_mtok,
-                          output: price.output_usd_per_mtok,
+                          input: fmtDecimal(price.input_usd_per_mtok, lang, 4),
+                          output: fmtDecimal(price.output_usd_per_mtok, lang, 4),
                         })
                       : undefined
                   }
@@ -269,6 +302,7 @@ export function AgentForm({ initial, agent }: { initial: FormState; agent: Agent
                   decimalScale={2}
                   value={f.temperature}
                   onChange={(v) => set('temperature', v === '' ? '' : Number(v))}
+                  error={fieldError('temperature')}
                 />
                 <NumberInput
                   label={t('agent.maxOutputTokens')}
@@ -277,6 +311,7 @@ export function AgentForm({ initial, agent }: { initial: FormState; agent: Agent
                   allowDecimal={false}
                   value={f.max_output_tokens}
                   onChange={(v) => set('max_output_tokens', v === '' ? '' : Number(v))}
+                  error={fieldError('max_output_tokens')}
                 />
                 <Select
                   label={t('agent.outputFormat')}
@@ -286,6 +321,7 @@ export function AgentForm({ initial, agent }: { initial: FormState; agent: Agent
                   }))}
                   value={f.output_format}
                   onChange={(v) => v && set('output_format', v as OutputFormat)}
+                  error={fieldError('output_format')}
                   allowDeselect={false}
                 />
               </Section>
@@ -299,6 +335,7 @@ export function AgentForm({ initial, agent }: { initial: FormState; agent: Agent
                   }))}
                   value={f.status}
                   onChange={(v) => v && set('status', v as AgentStatus)}
+                  error={fieldError('status')}
                   allowDeselect={false}
                 />
                 <NumberInput
@@ -309,15 +346,27 @@ export function AgentForm({ initial, agent }: { initial: FormState; agent: Agent
                   allowDecimal={false}
                   value={f.idle_ttl_seconds}
                   onChange={(v) => set('idle_ttl_seconds', v === '' ? '' : Number(v))}
+                  error={fieldError('idle_ttl_seconds')}
                 />
               </Section>
             </Stack>
           </Grid.Col>
         </Grid>
-        {issues && (
+        {invalid ? (
           <Alert color="red" role="alert">
-            {issues}
+            {t('agent.validation')}
+            {elsewhere.map((i) => (
+              <div key={`${i.path}|${i.message}`}>
+                {i.path}: {i.message}
+              </div>
+            ))}
           </Alert>
+        ) : (
+          error && (
+            <Alert color="red" role="alert">
+              <ErrorText error={error} />
+            </Alert>
+          )
         )}
         {saved && (
           <Alert color="green" role="status">

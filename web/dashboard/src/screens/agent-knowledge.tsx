@@ -9,6 +9,7 @@ import { useI18n } from '../i18n/index.tsx';
 import { linkProps } from '../router.tsx';
 import { useWorkspace } from '../session.tsx';
 import { useKnowledgeBases } from './knowledge-bases.tsx';
+import { ErrorText } from '../components/errors.tsx';
 
 /** Which knowledge bases the agent searches: `PUT …/agents/{id}/knowledge-bases` replaces the list. */
 export function AgentKnowledge({ agent }: { agent: Agent }) {
@@ -88,7 +89,7 @@ function LinksForm({
           />
           {save.error && (
             <Alert color="red" role="alert">
-              {save.error.message}
+              <ErrorText error={save.error} />
             </Alert>
           )}
           <Group>

@@ -1,8 +1,8 @@
 import { Alert, Badge, Button, Group, Paper, Stack, Text } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, ws } from '../api/client.ts';
-import type { Agent, AgentVersion, Page } from '../api/types.ts';
+import { api, fetchAll, ws } from '../api/client.ts';
+import type { Agent, AgentVersion } from '../api/types.ts';
 import { STATUS_GREEN } from '../components/badges.tsx';
 import { ConfirmModal } from '../components/confirm.tsx';
 import { QueryState } from '../components/page.tsx';
@@ -19,8 +19,8 @@ export function Versions({ agent }: { agent: Agent }) {
   const [done, setDone] = useState<string | null>(null);
   const versions = useQuery({
     queryKey: ['versions', workspaceId, agent.id],
-    queryFn: () =>
-      api<Page<AgentVersion>>(ws(workspaceId, `/agents/${agent.id}/versions`), { query: { limit: 100 } }),
+    queryFn: ({ signal }) =>
+      fetchAll<AgentVersion>(ws(workspaceId, `/agents/${agent.id}/versions`), {}, signal),
   });
   const restore = useMutation({
     mutationFn: (v: AgentVersion) =>
@@ -50,7 +50,7 @@ export function Versions({ agent }: { agent: Agent }) {
           {done}
         </Alert>
       )}
-      {versions.data.items.map((v) => {
+      {versions.data.map((v) => {
         const live = v.version === agent.published_version;
         return (
           <Paper

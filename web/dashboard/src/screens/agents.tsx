@@ -2,8 +2,8 @@ import { Anchor, Button, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, ws } from '../api/client.ts';
-import type { Agent, Page } from '../api/types.ts';
+import { fetchAll, ws } from '../api/client.ts';
+import type { Agent } from '../api/types.ts';
 import { AgentStatusBadge } from '../components/badges.tsx';
 import { PageFrame, QueryState } from '../components/page.tsx';
 import { fmtDateTime } from '../format.ts';
@@ -11,12 +11,12 @@ import { useI18n } from '../i18n/index.tsx';
 import { linkProps } from '../router.tsx';
 import { useWorkspace } from '../session.tsx';
 
+/** Every agent of the workspace (pickers and names across the screens). */
 export function useAgents() {
   const { workspaceId } = useWorkspace();
   return useQuery({
     queryKey: ['agents', workspaceId],
-    queryFn: () => api<Page<Agent>>(ws(workspaceId, '/agents'), { query: { limit: 100 } }),
-    select: (p) => p.items,
+    queryFn: ({ signal }) => fetchAll<Agent>(ws(workspaceId, '/agents'), {}, signal),
   });
 }
 
@@ -27,7 +27,7 @@ export function AgentsScreen() {
   const [debounced] = useDebouncedValue(search.trim(), 250);
   const agents = useQuery({
     queryKey: ['agents', workspaceId, debounced],
-    queryFn: () => api<Page<Agent>>(ws(workspaceId, '/agents'), { query: { limit: 100, search: debounced } }),
+    queryFn: ({ signal }) => fetchAll<Agent>(ws(workspaceId, '/agents'), { search: debounced }, signal),
   });
   return (
     <PageFrame
@@ -46,8 +46,8 @@ export function AgentsScreen() {
         maw={360}
       />
       <QueryState isPending={agents.isPending} error={agents.error} />
-      {agents.data && agents.data.items.length === 0 && <Text c="dimmed">{t('agents.empty')}</Text>}
-      {agents.data && agents.data.items.length > 0 && (
+      {agents.data && agents.data.length === 0 && <Text c="dimmed">{t('agents.empty')}</Text>}
+      {agents.data && agents.data.length > 0 && (
         <Table.ScrollContainer minWidth={640}>
           <Table striped highlightOnHover>
             <Table.Thead>
@@ -60,7 +60,7 @@ export function AgentsScreen() {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {agents.data.items.map((a) => (
+              {agents.data.map((a) => (
                 <Table.Tr key={a.id}>
                   <Table.Td>
                     <Anchor {...linkProps(`/agents/${a.id}`)} fw={600}>

@@ -5,13 +5,24 @@ import { agentFetch } from '../api/agent-api.ts';
 import { api, ws } from '../api/client.ts';
 import type { AgentFile, ConversationDetail, Message } from '../api/types.ts';
 import { ConversationStatusBadge } from '../components/badges.tsx';
+import { ErrorText } from '../components/errors.tsx';
 import { Markdown, plainText } from '../components/markdown.tsx';
 import { PageFrame, QueryState } from '../components/page.tsx';
 import { fmtBytes, fmtDateTime, fmtInt, fmtUsd } from '../format.ts';
-import { useI18n } from '../i18n/index.tsx';
+import { useI18n, type MessageKey, type T } from '../i18n/index.tsx';
 import { linkProps } from '../router.tsx';
 import { useWorkspace } from '../session.tsx';
 import { useAgents } from './agents.tsx';
+
+/** Papo's own close reasons in words; a reason an integration sent (A9/P4) is shown as sent. */
+const CLOSE_REASONS: Record<string, MessageKey> = {
+  inactivity: 'closeReason.inactivity',
+  playground_reset: 'closeReason.playground_reset',
+};
+function closeReason(reason: string, t: T): string {
+  const key = CLOSE_REASONS[reason];
+  return key ? t(key) : reason;
+}
 
 export function ConversationScreen({ id }: { id: string }) {
   const { t, lang } = useI18n();
@@ -93,7 +104,7 @@ export function ConversationScreen({ id }: { id: string }) {
                     <Text size="sm" c="dimmed">
                       {t('conversation.reason')}
                     </Text>
-                    <Text size="sm">{c.close_reason}</Text>
+                    <Text size="sm">{closeReason(c.close_reason, t)}</Text>
                   </>
                 )}
                 <Text size="sm" c="dimmed">
@@ -192,9 +203,9 @@ export function ConversationScreen({ id }: { id: string }) {
 }
 
 function FileLink({ file }: { file: AgentFile }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { workspaceId } = useWorkspace();
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   return (
     <Group gap="xs" wrap="nowrap">
       <Anchor
@@ -212,18 +223,18 @@ function FileLink({ file }: { file: AgentFile }) {
               a.click();
               setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
             })
-            .catch((err: Error) => setError(err.message));
+            .catch((err: unknown) => setError(err));
         }}
         aria-label={`${t('conversation.download')} ${file.name}`}
       >
         📎 {file.name}
       </Anchor>
       <Text size="xs" c="dimmed">
-        {file.mime_type} · {fmtBytes(file.size)}
+        {file.mime_type} · {fmtBytes(file.size, lang)}
       </Text>
-      {error && (
-        <Text size="xs" c="red.8">
-          {error}
+      {error !== null && (
+        <Text size="xs" c="red.8" component="div" role="alert">
+          <ErrorText error={error} />
         </Text>
       )}
     </Group>

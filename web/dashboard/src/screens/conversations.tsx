@@ -52,7 +52,12 @@ export function ConversationsScreen() {
     refetchInterval: 10_000,
   });
   const names = useMemo(() => new Map((agents.data ?? []).map((a) => [a.id, a.name])), [agents.data]);
-  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
+  // new conversations shift the offsets: a later page can repeat rows of an earlier one
+  const rows = useMemo(() => {
+    const byId = new Map<string, ConversationSummary>();
+    for (const c of list.data?.pages.flatMap((p) => p.items) ?? []) if (!byId.has(c.id)) byId.set(c.id, c);
+    return [...byId.values()];
+  }, [list.data]);
 
   return (
     <PageFrame title={t('inbox.title')}>

@@ -23,6 +23,7 @@ import { linkProps } from '../router.tsx';
 import { useWorkspace } from '../session.tsx';
 import { useAgents } from './agents.tsx';
 import { ShowKeyOnce, useCreateKey, useKeys } from './keys.tsx';
+import { ErrorText } from '../components/errors.tsx';
 
 function escapeAttr(v: string): string {
   return v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
@@ -66,13 +67,21 @@ export function EmbedScreen() {
   const [idleWarning, setIdleWarning] = useState<number | ''>(300);
   const [idleFinal, setIdleFinal] = useState<number | ''>(300);
 
-  const live = new Set(
-    (keys.data ?? []).filter((k) => k.type === 'public' && !k.revoked_at).map((k) => k.id),
-  );
-  const remembered = rememberedPublicKeys(workspaceId).filter((k) => live.has(k.id));
   const activeAgents = (agents.data ?? []).filter((a) => a.status === 'active');
   const agent = activeAgents.find((a) => a.id === agentId) ?? activeAgents[0];
-  const publicKey = pasted.trim() || remembered.find((k) => k.id === picked)?.key || remembered[0]?.key || '';
+  // only keys the server still has, not revoked, that may start chats with this agent
+  const byId = new Map((keys.data ?? []).map((k) => [k.id, k]));
+  const remembered = rememberedPublicKeys(workspaceId).filter((k) => {
+    const server = byId.get(k.id);
+    return (
+      server?.type === 'public' &&
+      !server.revoked_at &&
+      !!agent &&
+      (server.agent_ids === null || server.agent_ids.includes(agent.id))
+    );
+  });
+  const rememberedKey = remembered.find((k) => k.id === picked) ?? remembered[0];
+  const publicKey = pasted.trim() || rememberedKey?.key || '';
   const code =
     agent && publicKey
       ? snippet({
@@ -144,10 +153,15 @@ export function EmbedScreen() {
             <Select
               label={t('embed.rememberedKey')}
               data={remembered.map((k) => ({ value: k.id, label: `${k.name} (${k.key.slice(0, 12)}…)` }))}
-              value={picked ?? remembered[0]?.id ?? null}
+              value={rememberedKey?.id ?? null}
               onChange={setPicked}
               allowDeselect={false}
             />
+          )}
+          {keys.data && remembered.length === 0 && rememberedPublicKeys(workspaceId).length > 0 && (
+            <Text size="sm" data-testid="no-key-for-agent">
+              {t('embed.noKeyForAgent')}
+            </Text>
           )}
           <Text size="sm" c="dimmed">
             {remembered.length > 0 ? t('embed.orCreate') : t('embed.createHelp')}
@@ -186,7 +200,11 @@ export function EmbedScreen() {
               {t('embed.createKey')}
             </Button>
           </Group>
-          {create.error && <Alert color="red">{create.error.message}</Alert>}
+          {create.error && (
+            <Alert color="red" role="alert">
+              <ErrorText error={create.error} />
+            </Alert>
+          )}
           <TextInput
             label={t('embed.pasteKey')}
             placeholder="papo_pk_…"

@@ -20,20 +20,21 @@ import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { rememberPublicKey } from '../api/agent-api.ts';
-import { api, ws } from '../api/client.ts';
-import type { ApiKey, CreatedKey, Page } from '../api/types.ts';
+import { api, fetchAll, ws } from '../api/client.ts';
+import type { ApiKey, CreatedKey } from '../api/types.ts';
 import { PageFrame, QueryState } from '../components/page.tsx';
 import { fmtDateTime } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { useWorkspace } from '../session.tsx';
 import { useAgents } from './agents.tsx';
+import { ErrorText } from '../components/errors.tsx';
 
+/** Every key of the workspace, revoked ones included. */
 export function useKeys() {
   const { workspaceId } = useWorkspace();
   return useQuery({
     queryKey: ['keys', workspaceId],
-    queryFn: () => api<Page<ApiKey>>(ws(workspaceId, '/api-keys'), { query: { limit: 100 } }),
-    select: (p) => p.items,
+    queryFn: ({ signal }) => fetchAll<ApiKey>(ws(workspaceId, '/api-keys'), {}, signal),
   });
 }
 
@@ -213,7 +214,11 @@ export function KeysScreen() {
       >
         <Stack>
           <Text>{t('keys.revokeConfirm', { name: revoking?.name ?? '' })}</Text>
-          {revoke.error && <Alert color="red">{revoke.error.message}</Alert>}
+          {revoke.error && (
+            <Alert color="red" role="alert">
+              <ErrorText error={revoke.error} />
+            </Alert>
+          )}
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setRevoking(null)}>
               {t('common.cancel')}
@@ -326,7 +331,7 @@ function CreateKeyModal({
           />
           {create.error && (
             <Alert color="red" role="alert">
-              {create.error.message}
+              <ErrorText error={create.error} />
             </Alert>
           )}
           <Group justify="flex-end">

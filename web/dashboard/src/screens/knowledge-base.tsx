@@ -37,6 +37,7 @@ import { useI18n } from '../i18n/index.tsx';
 import { linkProps, navigate } from '../router.tsx';
 import { useWorkspace } from '../session.tsx';
 import { DeleteKnowledgeBase, KnowledgeBaseModal, useInvalidateBase } from './knowledge-bases.tsx';
+import { ErrorText, errorDetail, errorText } from '../components/errors.tsx';
 
 const MAX_FILE_BYTES = 25 * 1024 * 1024;
 const ACCEPT = '.pdf,.docx,.txt,.md,.csv,.json';
@@ -194,7 +195,7 @@ function Records({ base }: { base: KnowledgeBase }) {
             />
             {add.error && (
               <Alert color="red" role="alert">
-                {add.error.message}
+                <ErrorText error={add.error} />
               </Alert>
             )}
             <Group>
@@ -225,7 +226,7 @@ function Records({ base }: { base: KnowledgeBase }) {
           <QueryState isPending={records.isPending} error={records.error} />
           {remove.error && (
             <Alert color="red" role="alert">
-              {remove.error.message}
+              <ErrorText error={remove.error} />
             </Alert>
           )}
           {records.data && rows.length === 0 && <Text c="dimmed">{t('knowledge.noRecords')}</Text>}
@@ -350,7 +351,10 @@ function Files({ base }: { base: KnowledgeBase }) {
           void qc.invalidateQueries({ queryKey: ['kb-records', workspaceId, base.id] });
           invalidate(base.id);
         },
-        (err: Error) => patch(key, { error: err.message }),
+        (err: Error) => {
+          const detail = errorDetail(err, t);
+          patch(key, { error: `${errorText(err, t)}${detail ? ` ${t('error.detail', { detail })}` : ''}` });
+        },
       );
     }
   };
@@ -432,7 +436,7 @@ function Files({ base }: { base: KnowledgeBase }) {
                         {f.name}
                       </Text>
                       <Text size="xs" c="dimmed">
-                        {fmtBytes(f.size)} · {fmtDateTime(f.created_at, lang)}
+                        {fmtBytes(f.size, lang)} · {fmtDateTime(f.created_at, lang)}
                       </Text>
                     </Table.Td>
                     <Table.Td>

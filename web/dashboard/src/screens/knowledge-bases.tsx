@@ -13,32 +13,22 @@ import {
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
-import { api, ApiError, ws } from '../api/client.ts';
-import type { KnowledgeBase, Page } from '../api/types.ts';
+import { api, ApiError, fetchAll, ws } from '../api/client.ts';
+import type { KnowledgeBase } from '../api/types.ts';
 import { ConfirmModal } from '../components/confirm.tsx';
 import { PageFrame, QueryState } from '../components/page.tsx';
 import { fmtDateTime, fmtInt } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { linkProps, navigate } from '../router.tsx';
 import { useWorkspace } from '../session.tsx';
+import { ErrorText } from '../components/errors.tsx';
 
 /** Every knowledge base of the workspace (a workspace has few: pages of 100 are read to the end). */
 export function useKnowledgeBases() {
   const { workspaceId } = useWorkspace();
   return useQuery({
     queryKey: ['knowledge-bases', workspaceId],
-    queryFn: async () => {
-      const all: KnowledgeBase[] = [];
-      let offset: number | null = 0;
-      for (let i = 0; offset !== null && i < 50; i++) {
-        const page: Page<KnowledgeBase> = await api(ws(workspaceId, '/knowledge-bases'), {
-          query: { limit: 100, offset },
-        });
-        all.push(...page.items);
-        offset = page.next_offset;
-      }
-      return all;
-    },
+    queryFn: ({ signal }) => fetchAll<KnowledgeBase>(ws(workspaceId, '/knowledge-bases'), {}, signal),
   });
 }
 
@@ -221,7 +211,7 @@ function BaseForm({
         />
         {err && !nameError && (
           <Alert color="red" role="alert">
-            {err.message}
+            <ErrorText error={err} />
           </Alert>
         )}
         <Group justify="flex-end">

@@ -1,10 +1,12 @@
-import { Alert, Box, Button, Group, Paper, ScrollArea, Stack, Text, Textarea } from '@mantine/core';
+import { Alert, Badge, Box, Button, Group, Paper, ScrollArea, Stack, Text, Textarea } from '@mantine/core';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { readSse } from '../../../shared/sse.ts';
 import { agentFetch } from '../api/agent-api.ts';
+import { ApiError } from '../api/client.ts';
 import type { Agent, Message, Usage } from '../api/types.ts';
+import { ErrorText } from '../components/errors.tsx';
 import { Markdown } from '../components/markdown.tsx';
-import { fmtInt, fmtUsd } from '../format.ts';
+import { fmtDecimal, fmtInt, fmtUsd } from '../format.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { useWorkspace } from '../session.tsx';
 
@@ -13,6 +15,8 @@ interface Turn {
   role: 'user' | 'assistant';
   text: string;
   failed?: boolean;
+  /** stored as `incomplete`: cut at the output-token limit */
+  incomplete?: boolean;
   stats?: {
     usage: Usage;
     cost: number | null;
@@ -36,8 +40,12 @@ export function Playground({ agent }: { agent: Agent }) {
   const [turns, setTurns] = useState<Turn[]>([]);
   const [input, setInput] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const viewport = useRef<HTMLDivElement>(null);
+  const inFlight = useRef<AbortController | null>(null);
+
+  // leaving the agent's screen stops reading the stream (the server still finishes the reply)
+  useEffect(() => () => inFlight.current?.abort(), []);
 
   useEffect(() => {
     viewport.current?.scrollTo({ top: viewport.current.scrollHeight });
@@ -49,6 +57,9 @@ export function Playground({ agent }: { agent: Agent }) {
   const send = async () => {
     const text = input.trim();
     if (!text || busy) return;
+    const controller = new AbortController();
+    inFlight.current = controller;
+    const { signal } = controller;
     setBusy(true);
     setError(null);
     setInput('');
@@ -58,6 +69,7 @@ export function Playground({ agent }: { agent: Agent }) {
       { key: `u-${Date.now()}`, role: 'user', text },
       { key: replyKey, role: 'assistant', text: '' },
     ]);
+    let ended = false;
     try {
       let sid = sessionId;
       if (!sid) {
@@ -68,8 +80,10 @@ export function Playground({ agent }: { agent: Agent }) {
             metadata: PLAYGROUND_METADATA,
             context: { source: 'dashboard playground' },
           },
+          signal,
         });
         sid = ((await res.json()) as { id: string }).id;
+        if (signal.aborted) return;
         setSessionId(sid);
       }
       const started = performance.now();
@@ -78,6 +92,7 @@ export function Playground({ agent }: { agent: Agent }) {
         method: 'POST',
         body: { content: text },
         headers: { Accept: 'text/event-stream' },
+        signal,
       });
       await readSse(res.body!, (e) => {
         const data = JSON.parse(e.data) as Record<string, unknown>;
@@ -86,9 +101,11 @@ export function Playground({ agent }: { agent: Agent }) {
           update(replyKey, (x) => ({ ...x, text: x.text + String(data['delta'] ?? '') }));
         } else if (e.event === 'agent_message.completed') {
           const m = data['message'] as Message;
+          ended = true;
           update(replyKey, (x) => ({
             ...x,
             text: m.content.map((b) => b.text ?? '').join('\n\n'),
+            incomplete: m.status === 'incomplete',
             stats: {
               usage: data['usage'] as Usage,
               cost: data['cost_usd'] as number | null,
@@ -98,17 +115,40 @@ export function Playground({ agent }: { agent: Agent }) {
             },
           }));
         } else if (e.event === 'error') {
-          const err = data['error'] as { message?: string } | undefined;
+          const err = data['error'] as { code?: string; message?: string } | undefined;
+          ended = true;
           update(replyKey, (x) => ({ ...x, failed: true }));
-          setError(err?.message ?? t('common.error'));
+          setError(new ApiError(0, err?.code ?? 'internal_error', err?.message ?? ''));
         }
       });
+      // the body ended with neither a reply nor an error: a dropped connection or proxy timeout
+      if (!ended) throw new ApiError(0, 'stream_interrupted', '');
     } catch (err) {
+      if (signal.aborted) return;
       update(replyKey, (x) => ({ ...x, failed: true }));
-      setError((err as Error).message);
+      // a body that fails mid-read (not an ApiError) is a connection lost during the reply
+      setError(err instanceof ApiError ? err : new ApiError(0, 'stream_interrupted', (err as Error).message));
     } finally {
-      setBusy(false);
+      if (inFlight.current === controller) {
+        inFlight.current = null;
+        setBusy(false);
+      }
     }
+  };
+
+  /** Starts over; the test session is closed (best-effort) rather than left to expire. */
+  const reset = () => {
+    inFlight.current?.abort();
+    inFlight.current = null;
+    setBusy(false);
+    if (sessionId)
+      agentFetch(workspaceId, `/v1/agents/sessions/${sessionId}/terminate`, {
+        method: 'POST',
+        body: { reason: 'playground_reset' },
+      }).catch(() => undefined);
+    setSessionId(null);
+    setTurns([]);
+    setError(null);
   };
 
   return (
@@ -118,21 +158,19 @@ export function Playground({ agent }: { agent: Agent }) {
           <Text size="sm" c="dimmed">
             {t('playground.help')}
           </Text>
-          <Button
-            variant="default"
-            size="xs"
-            disabled={busy || turns.length === 0}
-            onClick={() => {
-              setSessionId(null);
-              setTurns([]);
-              setError(null);
-            }}
-          >
+          <Button variant="default" size="xs" disabled={turns.length === 0} onClick={reset}>
             {t('playground.reset')}
           </Button>
         </Group>
         <ScrollArea h={420} viewportRef={viewport} type="auto" bg="gray.0" p="sm" style={{ borderRadius: 8 }}>
-          <Stack gap="sm" role="log" aria-live="polite" aria-label={t('playground.transcript')}>
+          <Stack
+            gap="sm"
+            role="log"
+            aria-live="polite"
+            // one announcement of the finished reply, not one per streamed word
+            aria-busy={busy}
+            aria-label={t('playground.transcript')}
+          >
             {agent.greeting && (
               <Bubble role="assistant">
                 <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
@@ -152,14 +190,24 @@ export function Playground({ agent }: { agent: Agent }) {
                     {x.text || (x.role === 'assistant' && !x.failed ? '…' : '')}
                   </Text>
                 )}
+                {x.incomplete && (
+                  <Badge size="xs" color="#a13d06" mt={4}>
+                    {t('messageStatus.incomplete')}
+                  </Badge>
+                )}
+                {x.failed && x.role === 'assistant' && (
+                  <Badge size="xs" color="#b02a2a" mt={4}>
+                    {t('messageStatus.failed')}
+                  </Badge>
+                )}
                 {x.stats && (
                   <Text size="xs" c="dimmed" mt={4} data-testid="reply-stats">
                     {t('playground.stats', {
                       input: fmtInt(x.stats.usage.input_tokens, lang),
                       output: fmtInt(x.stats.usage.output_tokens, lang),
                       cost: fmtUsd(x.stats.cost, lang),
-                      seconds: (x.stats.durationMs / 1000).toFixed(2),
-                      first: x.stats.firstTokenMs ?? '—',
+                      seconds: fmtDecimal(x.stats.durationMs / 1000, lang, 2, true),
+                      first: x.stats.firstTokenMs === null ? '—' : fmtInt(x.stats.firstTokenMs, lang),
                     })}{' '}
                     · {x.stats.model}
                   </Text>
@@ -168,9 +216,9 @@ export function Playground({ agent }: { agent: Agent }) {
             ))}
           </Stack>
         </ScrollArea>
-        {error && (
+        {error !== null && (
           <Alert color="red" role="alert">
-            {error}
+            <ErrorText error={error} />
           </Alert>
         )}
         <form
@@ -228,6 +276,7 @@ function Bubble({
         padding: '8px 12px',
       }}
       data-role={role}
+      data-failed={failed ? 'true' : undefined}
     >
       {children}
     </Box>

@@ -10,9 +10,10 @@ import {
   Text,
   Title,
 } from '@mantine/core';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { api, setCredential } from '../api/client.ts';
 import type { Page, Workspace } from '../api/types.ts';
+import { ErrorText } from '../components/errors.tsx';
 import { LangSwitch } from '../components/lang-switch.tsx';
 import { Logo } from '../components/logo.tsx';
 import { useI18n } from '../i18n/index.tsx';
@@ -21,7 +22,7 @@ import { useI18n } from '../i18n/index.tsx';
 export function SignInScreen() {
   const { t } = useI18n();
   const [value, setValue] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ReactNode>(null);
   const [busy, setBusy] = useState(false);
 
   const submit = async () => {
@@ -35,7 +36,13 @@ export function SignInScreen() {
     } catch (err) {
       const status = (err as { status?: number }).status;
       setError(
-        status === 401 ? t('signIn.invalid') : status === 403 ? t('signIn.notAdmin') : (err as Error).message,
+        status === 401 ? (
+          t('signIn.invalid')
+        ) : status === 403 ? (
+          t('signIn.notAdmin')
+        ) : (
+          <ErrorText error={err} />
+        ),
       );
     } finally {
       setBusy(false);

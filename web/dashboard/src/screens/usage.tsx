@@ -51,6 +51,8 @@ function fillDays(items: UsageItem[], from: string, to: string): UsageItem[] {
 
 export function UsageScreen() {
   const { t, lang } = useI18n();
+  // the server counts usage per UTC day, so the range is in UTC days too: "To" is today in UTC
+  // (already tomorrow's date on a Brazilian evening), and every date on the screen says so
   const [from, setFrom] = useState(() => isoDay(new Date(Date.now() - 29 * 86_400_000)));
   const [to, setTo] = useState(() => isoDay(new Date()));
   const days = useUsage('day', from, to);
@@ -82,14 +84,14 @@ export function UsageScreen() {
       actions={
         <Group gap="sm">
           <TextInput
-            label={t('inbox.from')}
+            label={t('usage.from')}
             type="date"
             value={from}
             max={to}
             onChange={(e) => setFrom(e.currentTarget.value)}
           />
           <TextInput
-            label={t('inbox.to')}
+            label={t('usage.to')}
             type="date"
             value={to}
             min={from}
@@ -98,6 +100,9 @@ export function UsageScreen() {
         </Group>
       }
     >
+      <Text size="sm" c="dimmed" data-testid="usage-utc-note">
+        {t('usage.utcNote')}
+      </Text>
       <QueryState isPending={days.isPending} error={days.error} />
       <SimpleGrid cols={{ base: 1, sm: 3 }}>
         <Stat label={t('usage.messages')} value={fmtInt(totals.messages, lang)} />
