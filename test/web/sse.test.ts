@@ -38,14 +38,15 @@ describe('readSse', () => {
     const slow = new ReadableStream<Uint8Array>({
       async start(c) {
         for (let i = 1; i <= 3; i++) {
-          await new Promise((r) => setTimeout(r, 60));
+          await new Promise((r) => setTimeout(r, 20));
           c.enqueue(enc.encode(`id: ${i}\nevent: a\ndata: ${i}\n\n`));
         }
         c.close();
       },
     });
     const events: SseEvent[] = [];
-    await readSse(slow, (e) => events.push(e), { idleMs: 200 });
+    // gaps of 20 ms against 2 s: a loaded machine cannot turn one into a stall
+    await readSse(slow, (e) => events.push(e), { idleMs: 2_000 });
     expect(events.map((e) => e.data)).toEqual(['1', '2', '3']);
   });
 });

@@ -36,7 +36,7 @@ function hostPage(o: {
 <html lang="${o.lang}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Loja Exemplo</title><style>${HOSTILE_CSS}</style></head>
-<body><main><h1>Loja Exemplo</h1><p>Bem-vindo à nossa loja.</p></main>
+<body><main><h1>Loja Exemplo</h1><p>Bem-vindo à nossa loja. <a href="#ofertas">Ofertas</a></p></main>
 <script src="${o.api}/widget.js" data-agent-id="${o.agentId}" data-public-key="${o.publicKey}" ${o.extra} async></script>
 </body></html>`;
 }
@@ -618,8 +618,7 @@ describe.skipIf(!run)('chat widget (Chromium)', { timeout: 60_000 }, () => {
       await failed.waitFor();
       expect(await failed.textContent()).toContain('Resposta pela metade');
       expect(await failed.getAttribute('aria-busy')).toBeNull();
-      // the notice stays after the stream's `done`
-      await p.waitForTimeout(300);
+      // the notice stays after the stream's `done` (handled before the reply was marked)
       expect(await p.locator('papo-chat .status').textContent()).toBe('A resposta falhou. Tente novamente.');
       expect(await p.getByRole('button', { name: 'Enviar' }).isDisabled()).toBe(false);
     } finally {

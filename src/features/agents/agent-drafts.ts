@@ -30,6 +30,7 @@ import {
   listAgentRowsWithTotal,
   listVersionRows,
   lockAgentOrThrow,
+  lockAgentWithVersionOrThrow,
   type AgentListFilters,
 } from './agents.repo.js';
 
@@ -187,9 +188,12 @@ export function createAgentDrafts(deps: { db: Db; clock: Clock }): AgentDrafts {
 
     async restoreAgentVersion(workspaceId, agentId, version) {
       const row = await db.transaction(async (tx) => {
-        const current = await lockAgentOrThrow(tx, workspaceId, agentId);
-        const snapshot = await findVersionRow(tx, current.id, version);
-        if (!snapshot) throw versionNotFound(version);
+        const { agent: current, snapshot } = await lockAgentWithVersionOrThrow(
+          tx,
+          workspaceId,
+          agentId,
+          version,
+        );
         const [updated] = await tx
           .update(agents)
           .set({ draft: runtimeOf(snapshot), hasUnpublishedChanges: false, updatedAt: clock.now() })

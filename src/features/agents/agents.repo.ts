@@ -31,6 +31,19 @@ export async function lockAgentOrThrow(tx: DbOrTx, workspaceId: string, agentId:
   return row;
 }
 
+/** The agent, row-locked, and one of its published versions: 404 `agent` or 404 `version`. */
+export async function lockAgentWithVersionOrThrow(
+  tx: DbOrTx,
+  workspaceId: string,
+  agentId: string,
+  version: number,
+): Promise<{ agent: AgentRow; snapshot: AgentVersionRow }> {
+  const agent = await lockAgentOrThrow(tx, workspaceId, agentId);
+  const snapshot = await findVersionRow(tx, agent.id, version);
+  if (!snapshot) throw new NotFoundError('version', String(version));
+  return { agent, snapshot };
+}
+
 /**
  * The agent named by a request (A6, A17) and its latest published version: 404 when missing or
  * deleted, 409 agent_unavailable when not runnable (README §6.3).

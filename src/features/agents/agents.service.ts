@@ -21,6 +21,7 @@ import {
   getAgentOrThrow,
   listAgentRows,
   lockAgentOrThrow,
+  lockAgentWithVersionOrThrow,
   type AgentRow,
 } from './agents.repo.js';
 
@@ -242,9 +243,12 @@ export function createAgentsService(deps: {
     async rollbackAgent(workspaceId, agentId, version) {
       await getWorkspaceOrThrow(db, workspaceId);
       const row = await db.transaction(async (tx) => {
-        const current = await lockAgentOrThrow(tx, workspaceId, agentId);
-        const snapshot = await findVersionRow(tx, current.id, version);
-        if (!snapshot) throw new NotFoundError('version', String(version));
+        const { agent: current, snapshot } = await lockAgentWithVersionOrThrow(
+          tx,
+          workspaceId,
+          agentId,
+          version,
+        );
         const runtime = runtimeOf(snapshot);
         const live =
           current.latestVersion > 0 ? await findVersionRow(tx, current.id, current.latestVersion) : undefined;

@@ -625,6 +625,21 @@ describe('POST /v1/admin/workspaces/{ws}/agents/{id}/versions/{n}/restore', () =
     ]);
   });
 
+  it('discards draft changes not yet published (made through Gennia)', async () => {
+    const a = await create({ name: uniqueName(), instructions: 'one' });
+    await patch(a.id, { instructions: 'two' });
+    const edited = await t.services.agents.editAgentDraft(ws, a.id, (cur) => ({
+      draft: { ...cur.draft, instructions: 'unpublished' },
+    }));
+    expect(edited.hasUnpublishedChanges).toBe(true);
+    const res = await call('POST', restoreUrl(a.id, 1));
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json<Agent>()).toMatchObject({ instructions: 'one', published_version: 3 });
+    const state = await t.services.agents.getAgentState(ws, a.id);
+    expect(state).toMatchObject({ hasUnpublishedChanges: false, publishedVersion: 3 });
+    expect(state.draft.instructions).toBe('one');
+  });
+
   it('new conversations run the restored version', async () => {
     const w = await newWorkspace(t);
     const { key } = await newKey(t, w);
@@ -673,6 +688,7 @@ describe('POST /v1/admin/workspaces/{ws}/agents/{id}/versions/{n}/restore', () =
     });
     expectError(await call('POST', restoreUrl(a.id, 0)), 404, 'not_found'); // malformed path ids are 404s
     expectError(await call('POST', restoreUrl(a.id, 'x')), 404, 'not_found');
+    expectError(await call('POST', restoreUrl(a.id, 3_000_000_000)), 404, 'not_found'); // past int32
     expectError(await call('POST', restoreUrl(MISSING_ID, 1)), 404, 'not_found');
     const other = await newWorkspace(t);
     expectError(await call('POST', restoreUrl(a.id, 1, other)), 404, 'not_found');

@@ -4,11 +4,13 @@ export interface Saved {
   token: string;
   /** Token expiry, epoch ms. */
   expiresAt: number;
-  /** A reply being streamed when the page went away: resumed with P14. */
-  stream?: { id: string; lastEventId: number } | null;
+  /** A reply being streamed (by any tab): followed with P14 after a reload or by the other tabs. */
+  stream?: { id: string } | null;
   /** Epoch ms of the last activity in any tab; the idle timers count from here. */
   idleSince?: number | null;
   warned?: boolean;
+  /** The last inactivity message a tab received, so the other tabs fetch and show it too. */
+  lastNudge?: string | null;
   /** The conversation ended (in this tab or another). */
   closed?: boolean;
   feedbackSent?: boolean;

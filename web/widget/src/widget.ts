@@ -42,8 +42,6 @@ export class Widget {
   private lastStreamId: string | null = null;
   /** The reply being streamed, to mark it failed when an `error` event comes. */
   private replyId: string | null = null;
-  /** Whether this tab has shown the inactivity warning the shared state records. */
-  private warned = false;
   private timer: number | undefined;
   private profile: Promise<void> | undefined;
 
@@ -128,13 +126,13 @@ export class Widget {
       for (const f of files) this.view.fileNames.set(f.id, f);
       for (const m of messages) this.view.showMessage(m);
       this.status = state.status;
-      this.warned = !!saved.warned;
       // on a phone the open panel covers the whole page: each new page starts with the bubble
       if (saved.open && !isPhone()) this.view.toggle(true, false);
       if (state.status !== 'active') return this.ended();
       this.view.started();
       if (saved.stream) await this.followStream(saved.stream.id);
-      this.armIdle();
+      this.syncFromOtherTab(); // whatever the other tabs did meanwhile; arms the idle clock
+
     } catch (err) {
       // A conversation we can no longer reach (deleted, key revoked): start afresh.
       if (err instanceof ApiError && [401, 403, 404].includes(err.status)) this.reset();
@@ -151,7 +149,6 @@ export class Widget {
     this.pending = [];
     this.stream = null;
     this.replyId = null;
-    this.warned = false;
     this.view.clear();
   }
 
@@ -174,8 +171,7 @@ export class Widget {
       void this.followStream(saved.stream.id);
       return;
     }
-    if (saved.warned && !this.warned) void this.showNewMessages(); // the other tab's nudge
-    this.warned = !!saved.warned;
+    if (saved.lastNudge && !this.view.has(saved.lastNudge)) void this.showNewMessages(); // another tab's nudge
     this.armIdle();
   }
 
@@ -200,9 +196,14 @@ export class Widget {
       })
       .then(() => {
         this.status = 'active';
-        this.warned = false;
         this.view.started();
-        this.store.save({ open: this.view.isOpen(), idleSince: Date.now(), warned: false, closed: false });
+        this.store.save({
+          open: this.view.isOpen(),
+          idleSince: Date.now(),
+          warned: false,
+          lastNudge: null,
+          closed: false,
+        });
       })
       .finally(() => (this.creating = undefined));
     return this.creating;
@@ -214,7 +215,10 @@ export class Widget {
     window.clearTimeout(this.timer);
     await this.uploading; // a file still uploading goes with this message
     const files = this.pending;
-    if (!text && files.length === 0) return this.setBusy(false);
+    if (!text && files.length === 0) {
+      this.setBusy(false);
+      return this.armIdle();
+    }
     const blocks: Block[] = [
       ...(text ? [{ type: 'text', text }] : []),
       ...files.map((f) => ({ type: f.mime_type.startsWith('image/') ? 'image' : 'file', file_id: f.id })),
@@ -255,9 +259,13 @@ export class Widget {
       this.view.renderPending(this.pending);
     }
     if (failure !== null) {
+      // a reply that could not be followed to its end: what arrived stays, marked failed
+      if (this.replyId) this.view.markFailed(this.replyId);
+      this.endStream();
       this.setBusy(false);
       this.fail(failure);
     }
+    this.syncFromOtherTab(); // what the other tabs did during this turn; arms the idle clock
   }
 
   /** Follows a reply that started before a reload or in another tab, from its first event (P14). */
@@ -267,6 +275,7 @@ export class Widget {
     try {
       await this.follow(() => this.api.resume(id, 0, (e) => this.onEvent(e)));
     } catch (err) {
+      if (this.replyId) this.view.markFailed(this.replyId);
       this.endStream();
       this.setBusy(false);
       // past its replay window (404): the history already holds the reply
@@ -311,7 +320,7 @@ export class Widget {
     switch (e.event) {
       case 'stream.started':
         this.stream = { id: String(data['stream_id']), lastEventId: eventId };
-        this.store.save({ stream: this.stream });
+        this.store.save({ stream: { id: this.stream.id } });
         return;
       case 'message.created': {
         const m = data['message'] as Message;
@@ -343,10 +352,8 @@ export class Widget {
       default:
         break;
     }
-    if (this.stream && Number.isFinite(eventId)) {
-      this.stream.lastEventId = eventId;
-      if (this.store.load()?.stream?.id === this.stream.id) this.store.save({ stream: this.stream });
-    }
+    // in memory only: a reload or another tab replays the stream from its first event
+    if (this.stream && Number.isFinite(eventId)) this.stream.lastEventId = eventId;
   }
 
   /** This tab's stream is over; the shared record goes too unless it is already another tab's. */
@@ -410,7 +417,6 @@ export class Widget {
   private touch(): void {
     if (this.status !== 'active') return;
     this.store.save({ idleSince: Date.now(), warned: false });
-    this.warned = false;
     this.armIdle();
   }
 
@@ -444,10 +450,10 @@ export class Widget {
     if (!next || next.at > Date.now()) return this.armIdle();
     // claimed before the call, so the site's other tabs wait for the next step instead
     this.store.save({ idleSince: Date.now(), warned: true });
-    this.warned = true;
     try {
       const r = await this.api.inactivity(next.step);
       this.view.showMessage(r.message);
+      this.store.save({ lastNudge: r.message.id });
       if (r.conversation_status === 'active') return this.armIdle();
       this.status = r.conversation_status as 'closed' | 'expired';
       this.ended();

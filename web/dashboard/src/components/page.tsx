@@ -1,7 +1,7 @@
 import { Alert, Group, Loader, Stack, Title } from '@mantine/core';
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useI18n } from '../i18n/index.tsx';
-import { takeFocusRequest } from '../router.tsx';
+import { takeFocusRequest, usePath } from '../router.tsx';
 import { ErrorText } from './errors.tsx';
 
 /**
@@ -18,9 +18,11 @@ export function PageFrame({
   children: ReactNode;
 }) {
   const h1 = useRef<HTMLHeadingElement>(null);
+  // on every navigation, also one that keeps this screen mounted (another agent's page)
+  const path = usePath();
   useEffect(() => {
     if (takeFocusRequest()) h1.current?.focus({ preventScroll: true });
-  }, []);
+  }, [path]);
   useEffect(() => {
     document.title = `${title} · Papo`;
   }, [title]);
