@@ -132,7 +132,6 @@ export class Widget {
       this.view.started();
       if (saved.stream) await this.followStream(saved.stream.id);
       this.syncFromOtherTab(); // whatever the other tabs did meanwhile; arms the idle clock
-
     } catch (err) {
       // A conversation we can no longer reach (deleted, key revoked): start afresh.
       if (err instanceof ApiError && [401, 403, 404].includes(err.status)) this.reset();

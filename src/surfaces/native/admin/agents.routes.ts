@@ -198,7 +198,10 @@ export function agentAdminRoutes(app: App, { services }: AdminDeps): void {
           "The version's instructions, model, temperature and output cap go live as a new version " +
           '(history is never rewritten), and unpublished draft changes are discarded. Nothing is ' +
           'published when the live version already holds those settings.',
-        params: Type.Composite([AgentParams, Type.Object({ version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) })]),
+        params: Type.Composite([
+          AgentParams,
+          Type.Object({ version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }),
+        ]),
         response: { 200: Agent, ...errorResponses(401, 403, 404) },
       },
     },
