@@ -5,6 +5,9 @@ export interface SseEvent {
   data: string;
 }
 
+/** Papo sends a keep-alive comment every 15 s: this long without a byte means the connection is dead. */
+export const PAPO_STREAM_IDLE_MS = 45_000;
+
 /** No byte arrived for `idleMs`: the connection is presumed dead (half-open sockets never fail). */
 export class SseStalledError extends Error {}
 

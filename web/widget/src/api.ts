@@ -1,7 +1,4 @@
-import { readSse, type SseEvent } from '../../shared/sse.ts';
-
-/** The server sends a keep-alive every 15 s: this long without a byte means the connection is dead. */
-const STREAM_IDLE_MS = 45_000;
+import { PAPO_STREAM_IDLE_MS, readSse, type SseEvent } from '../../shared/sse.ts';
 
 /** The Public Chat API as a page uses it (quintus.md P1–P14): a public key, then a session token. */
 
@@ -198,7 +195,7 @@ export class PublicApi {
       body: JSON.stringify({ content }),
       headers: { Accept: 'text/event-stream' },
     });
-    await readSse(res.body!, onEvent, { idleMs: STREAM_IDLE_MS });
+    await readSse(res.body!, onEvent, { idleMs: PAPO_STREAM_IDLE_MS });
   }
 
   /** P14: replays a stream after `lastEventId` and follows it to its end. */
@@ -206,7 +203,7 @@ export class PublicApi {
     const res = await this.call(`/streams/${streamId}`, {
       headers: { 'Last-Event-ID': String(lastEventId), Accept: 'text/event-stream' },
     });
-    await readSse(res.body!, onEvent, { idleMs: STREAM_IDLE_MS });
+    await readSse(res.body!, onEvent, { idleMs: PAPO_STREAM_IDLE_MS });
   }
 
   /** P4 */

@@ -1,6 +1,6 @@
 import { Alert, Badge, Box, Button, Group, Paper, ScrollArea, Stack, Text, Textarea } from '@mantine/core';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { readSse } from '../../../shared/sse.ts';
+import { PAPO_STREAM_IDLE_MS, readSse } from '../../../shared/sse.ts';
 import { agentFetch } from '../api/agent-api.ts';
 import { ApiError } from '../api/client.ts';
 import type { Agent, Message, Usage } from '../api/types.ts';
@@ -94,33 +94,38 @@ export function Playground({ agent }: { agent: Agent }) {
         headers: { Accept: 'text/event-stream' },
         signal,
       });
-      await readSse(res.body!, (e) => {
-        const data = JSON.parse(e.data) as Record<string, unknown>;
-        if (e.event === 'agent_message.delta') {
-          firstTokenMs ??= Math.round(performance.now() - started);
-          update(replyKey, (x) => ({ ...x, text: x.text + String(data['delta'] ?? '') }));
-        } else if (e.event === 'agent_message.completed') {
-          const m = data['message'] as Message;
-          ended = true;
-          update(replyKey, (x) => ({
-            ...x,
-            text: m.content.map((b) => b.text ?? '').join('\n\n'),
-            incomplete: m.status === 'incomplete',
-            stats: {
-              usage: data['usage'] as Usage,
-              cost: data['cost_usd'] as number | null,
-              model: String(data['model']),
-              durationMs: Number(data['duration_ms']),
-              firstTokenMs,
-            },
-          }));
-        } else if (e.event === 'error') {
-          const err = data['error'] as { code?: string; message?: string } | undefined;
-          ended = true;
-          update(replyKey, (x) => ({ ...x, failed: true }));
-          setError(new ApiError(0, err?.code ?? 'internal_error', err?.message ?? ''));
-        }
-      });
+      await readSse(
+        res.body!,
+        (e) => {
+          const data = JSON.parse(e.data) as Record<string, unknown>;
+          if (e.event === 'agent_message.delta') {
+            firstTokenMs ??= Math.round(performance.now() - started);
+            update(replyKey, (x) => ({ ...x, text: x.text + String(data['delta'] ?? '') }));
+          } else if (e.event === 'agent_message.completed') {
+            const m = data['message'] as Message;
+            ended = true;
+            update(replyKey, (x) => ({
+              ...x,
+              text: m.content.map((b) => b.text ?? '').join('\n\n'),
+              incomplete: m.status === 'incomplete',
+              stats: {
+                usage: data['usage'] as Usage,
+                cost: data['cost_usd'] as number | null,
+                model: String(data['model']),
+                durationMs: Number(data['duration_ms']),
+                firstTokenMs,
+              },
+            }));
+          } else if (e.event === 'error') {
+            const err = data['error'] as { code?: string; message?: string } | undefined;
+            ended = true;
+            update(replyKey, (x) => ({ ...x, failed: true }));
+            setError(new ApiError(0, err?.code ?? 'internal_error', err?.message ?? ''));
+          }
+        },
+        // a half-open connection never ends: treated like a dropped one
+        { idleMs: PAPO_STREAM_IDLE_MS },
+      );
       // the body ended with neither a reply nor an error: a dropped connection or proxy timeout
       if (!ended) throw new ApiError(0, 'stream_interrupted', '');
     } catch (err) {
